@@ -62,6 +62,15 @@ export function findSession(q: Handle, id: string, now: number, options: { touch
   return lookups(q).findSession(q, sha256(id), now, options.touch !== false);
 }
 
+/**
+ * The live session with this stored id hash (`ActiveSession.idHash`), or null: for work that
+ * outlives its request (a live stream) and must stop with the sign-in — signed out, a new
+ * password, deactivation, revoked access, expiry. Never counts as activity.
+ */
+export function findSessionByHash(q: Handle, idHash: string, now: number): Promise<ActiveSession | null> {
+  return lookups(q).findSession(q, idHash, now, false);
+}
+
 export function deleteSession(q: Handle, id: string): Promise<void> {
   return endSession(q, sha256(id));
 }

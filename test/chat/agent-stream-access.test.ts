@@ -10,7 +10,9 @@ import { createSite, type ChatSite } from '../../src/chat/sites.js';
 import { STAFF_STREAMS } from '../../src/http/pages/case-chat.js';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
-import { signedIn } from '../support/pages.js';
+import { deactivateStaff } from '../../src/team/staff-active.js';
+import { ADMIN_TOKEN } from '../support/harness.js';
+import { setPassword, signedIn, type PageClient } from '../support/pages.js';
 import { chatCaller } from './support.js';
 
 const HOST = 'https://shop.example';
@@ -70,6 +72,48 @@ describe("an agent's chat stream", () => {
     expect(again.status).toBe(303);
     expect(again.headers.get('Location')).toBe(`/inbox?moved=${ref}`);
   });
+});
+
+describe("an agent's chat stream ends with the sign-in", () => {
+  /** A chat in the queue `agent` works, their stream open on it with the first line read. */
+  async function watching(email: string) {
+    const agent = h.agent({ name: email, email, queues: ['general'] });
+    const res = await call('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, name: 'Vera', email: `vera.${email}` } });
+    const { token } = (await res.json()) as { token: string };
+    const ref = ((await (await call('POST', '/chat/api/messages', { token, body: { body: 'Where is my parcel?' } })).json()) as { case: string }).case;
+    await h.settled();
+    const page = signedIn(h, agent);
+    const stream = await page.get(`/cases/${ref}/chat/stream`);
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    expect((await readUntil(reader, 'event: message')).text).toContain('Where is my parcel?');
+    return { agent, page, ref, reader, token };
+  }
+
+  const ways: [string, (w: { agent: TestActor; page: PageClient }) => Promise<void>][] = [
+    ['signed out', async ({ page }) => void expect((await page.post('/logout', {})).status).toBe(303)],
+    [
+      'a new password set in another browser',
+      async ({ agent }) => {
+        await setPassword(h, agent, 'the old password');
+        const other = signedIn(h, agent);
+        expect((await other.post('/profile/password', { current: 'the old password', next: 'the new password' })).status).toBe(303);
+      },
+    ],
+    ['an admin revoking the access of a compromised account', async ({ agent }) => void expect((await h.api('POST', '/api/v1/users/password-links', { token: ADMIN_TOKEN, body: { email: agent.name, revokeAccess: true } })).status).toBe(201)],
+    ['deactivated', async ({ agent }) => void (await deactivateStaff(h.services, agent.id!, maria))],
+  ];
+  for (const [way, end] of ways) {
+    it(`${way}: it says gone before the visitor's next line, which never reaches the window`, async () => {
+      const w = await watching(`${way.split(' ').join('-')}@casebook.test`);
+      await end(w);
+      expect((await call('POST', '/chat/api/messages', { token: w.token, body: { body: 'My card number is 4111' } })).status).toBeLessThan(300);
+      const rest = await readUntil(w.reader, 'event: gone');
+      expect(rest.text).toContain('event: gone');
+      expect(rest.text).not.toContain('4111');
+      expect((await w.reader.read()).done).toBe(true);
+    });
+  }
 });
 
 describe("an agent's chat streams, per sign-in", () => {

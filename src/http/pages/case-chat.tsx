@@ -11,6 +11,7 @@
  * them into chat lines.
  */
 import { Hono } from 'hono';
+import { findSessionByHash } from '../../auth/sessions.js';
 import { canSeeCase } from '../../cases/access.js';
 import { loadCase } from '../../cases/case-read.js';
 import { leftMessageIdentity } from '../../cases/chat-identity.js';
@@ -47,7 +48,8 @@ export function caseChatPages(): Hono<PageEnv> {
     const services = c.get('services');
     const { principal, row, session } = await staffChat(c);
     // Taken before any further await (the bound holds for concurrent requests), given back when the stream closes.
-    const holder = c.get('session')?.idHash ?? `staff-${principal.staffId ?? 0}`;
+    const sessionHash = c.get('session')?.idHash ?? null;
+    const holder = sessionHash ?? `staff-${principal.staffId ?? 0}`;
     const release = services.chat.hub.takeStream(`staff:${holder}`, STAFF_STREAMS);
     if (!release) {
       throw new DomainError('TOO_MANY_REQUESTS', `Live chat is already open in ${STAFF_STREAMS} windows of this sign-in: close one, then reload this page for its live chat.`, { retryAfterSeconds: 60 });
@@ -60,11 +62,17 @@ export function caseChatPages(): Hono<PageEnv> {
       present: (line) => ({ ...line, time: formatTimeShort(line.at, zone, services.clock.now()) }),
       subscribe: (l) => services.chat.hub.subscribeCase(row.id, l),
       // Authorized once at the start would keep a case moved to a queue the agent does not work
-      // streaming to them: the case is read again before every read of the chat.
+      // streaming to them, and a sign-in that ended (signed out, a new password, deactivated,
+      // access revoked, expired) streaming the customer's words to whoever holds the window: the
+      // sign-in and the case are read again before every read of the chat, and the agent's
+      // current queues and role decide.
       // Each check (every signal and heartbeat) also says the agent is still there (src/chat/agent-presence.ts).
       mayListen: async () => {
-        if (principal.staffId !== null) await services.chat.agents.beat(principal.staffId, services.clock.now());
-        return canSeeCase(principal, await loadCase(services, row.id));
+        const now = services.clock.now();
+        const current = sessionHash === null ? null : await services.store.query((q) => findSessionByHash(q, sessionHash, now));
+        if (!current) return false;
+        if (current.principal.staffId !== null) await services.chat.agents.beat(current.principal.staffId, now);
+        return canSeeCase(current.principal, await loadCase(services, row.id));
       },
       onClose: release,
     });
