@@ -2,13 +2,15 @@
  * `npm run restore -- <file>`: puts a backup made by `npm run backup` in place of the
  * database (DATABASE_PATH) and its files into ATTACHMENTS_DIR. Stop the server first: a
  * database in use is refused (docs/deploying.md "Backups"). Customers the replaced database
- * erased after the backup was made are erased again (docs/privacy.md).
+ * erased after the backup was made are erased again, and with RETENTION_DAYS the retention
+ * runs at once (docs/privacy.md).
  */
 import { refuseOnPostgres } from '../src/backup/backup.js';
 import { restoreDatabase } from '../src/backup/restore.js';
 import { eq } from 'drizzle-orm';
 import { openForCli, readCommandLine, runCli, UsageError } from '../src/cli.js';
 import { eraseCustomer, erasedEmail } from '../src/privacy/erase-customer.js';
+import { eraseExpiredCases } from '../src/privacy/retention.js';
 import type { Actor } from '../src/roles.js';
 import { loadConfig } from '../src/config.js';
 
@@ -26,7 +28,10 @@ runCli(async () => {
   if (result.migrations.state === 'behind') process.stdout.write(`${result.migrations.missing.length} newer migration(s) will be applied when Casebook starts\n`);
   if (result.attachments > 0) process.stdout.write(`Attachments: ${result.attachments} file(s) copied to ${config.attachments.dir}\n`);
   // The backup predates these erasures: the customers' data is back, so it is erased again (docs/privacy.md).
-  if (result.erasedSince.length === 0) return;
+  // And with RETENTION_DAYS, the cases the retention erased since the backup are back too: the
+  // policy's run is done now rather than at the next nightly tick (the same cases it would take).
+  const retentionDays = config.retentionDays;
+  if (result.erasedSince.length === 0 && retentionDays === null) return;
   const cli = await openForCli();
   try {
     for (const { erasure, customerId } of result.erasedSince) {
@@ -35,6 +40,17 @@ runCli(async () => {
       if (exists[0]!.email === erasedEmail(customerId)) continue; // erased before the backup too
       const done = await eraseCustomer(cli.services, customerId, { ...RESTORE_ACTOR, name: `restore (erasure ${erasure} made after the backup)` });
       process.stdout.write(`Erased customer ${customerId} again: erased (erasure ${erasure}) after this backup was made (${done.cases} case(s))\n`);
+    }
+    if (retentionDays !== null) {
+      let cases = 0;
+      let chats = 0;
+      for (;;) {
+        const run = await eraseExpiredCases(cli.services, retentionDays);
+        cases += run.erased;
+        chats += run.chatsWithoutCase;
+        if (!run.more || run.erased === 0) break;
+      }
+      if (cases + chats > 0) process.stdout.write(`Retention (RETENTION_DAYS=${retentionDays}): erased ${cases} case(s) closed more than ${retentionDays} days ago and ${chats} chat(s) without a case, as the nightly run would\n`);
     }
   } finally {
     await cli.close();

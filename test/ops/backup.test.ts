@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backupDatabase } from '../../src/backup/backup.js';
 import { openDatabase } from '../../src/db/client.js';
+import { eraseExpiredCases } from '../../src/privacy/retention.js';
 import { ADMIN_TOKEN, createHarness, ROOT, standardQueues, tempDir } from '../support/harness.js';
 import { startServer } from '../support/server.js';
 import { mountSmallDisk } from '../support/small-disk.js';
@@ -192,6 +193,44 @@ describe('backup and restore', () => {
     }
     const held = (fs.readdirSync(files, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(files, f)).isFile() && fs.readFileSync(path.join(files, f)).includes('9rstq'));
     expect(held).toEqual([]);
+  }, 90_000);
+
+  it('restoring a backup made before a retention run erases those cases again at once (RETENTION_DAYS), not at the next nightly run', async () => {
+    const h = createHarness();
+    let backupFile: string;
+    try {
+      standardQueues(h);
+      const pat = h.customer({ email: 'pat@example.com', name: 'Pat' });
+      const agent = h.tokenFor(h.agent({ queues: ['general', 'billing', 'technical'] }));
+      const old = await h.api('POST', '/api/v1/cases', { token: h.tokenFor(pat), body: { subject: 'Router 7kqzw resets', description: 'Router 7kqzw resets at night.' } });
+      const oldRef = ((await old.json()) as { id: string }).id;
+      for (const transition of ['resolve', 'close']) expect((await h.api('POST', `/api/v1/cases/${oldRef}/transitions`, { token: agent, body: { transition, ...(transition === 'resolve' ? { solution: 'New firmware' } : {}) } })).status).toBe(200);
+      // Still open: the policy never takes it.
+      expect((await h.api('POST', '/api/v1/cases', { token: h.tokenFor(pat), body: { subject: 'Scanner offline', description: 'The scanner is offline.' } })).status).toBe(201);
+      backupFile = path.join(tempDir('casebook-backup-'), 'before-retention.db');
+      await backupDatabase(h.dbPath, backupFile);
+      h.clock.advance(31 * 86_400_000);
+      expect((await eraseExpiredCases(h.services, 30)).erased).toBe(1);
+    } finally {
+      h.close();
+    }
+    const subjects = () => {
+      const db = new Database(h.dbPath, { readonly: true, fileMustExist: true });
+      try {
+        return db.prepare('SELECT subject FROM cases ORDER BY id').all();
+      } finally {
+        db.close();
+      }
+    };
+    // Without RETENTION_DAYS a restore erases nothing by the policy (there is none).
+    const plain = await run('restore', [backupFile], { DATABASE_PATH: h.dbPath, SEED_DEMO: 'false' });
+    expect(plain.code, plain.output).toBe(0);
+    expect(plain.output).not.toContain('Retention');
+    expect(subjects()).toEqual([{ subject: 'Router 7kqzw resets' }, { subject: 'Scanner offline' }]);
+    const restored = await run('restore', [backupFile], { DATABASE_PATH: h.dbPath, SEED_DEMO: 'false', RETENTION_DAYS: '30' });
+    expect(restored.code, restored.output).toBe(0);
+    expect(restored.output).toContain('Retention (RETENTION_DAYS=30): erased 1 case(s) closed more than 30 days ago and 0 chat(s) without a case, as the nightly run would');
+    expect(subjects()).toEqual([{ subject: '[erased]' }, { subject: 'Scanner offline' }]);
   }, 90_000);
 });
 
