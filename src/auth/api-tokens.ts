@@ -1,5 +1,5 @@
 /** API bearer tokens: shown once when created, stored only as a SHA-256 hash. */
-import { and, count, eq, gt, isNull, or } from 'drizzle-orm';
+import { and, count, desc, eq, gt, isNull, or } from 'drizzle-orm';
 import { auditIn } from '../audit/record-audit.js';
 import type { apiTokens, PrincipalType } from '../db/schema/index.js';
 import type { Handle, Store } from '../db/store/index.js';
@@ -125,6 +125,45 @@ export async function liveApiTokensOf(q: Handle, principal: { type: PrincipalTyp
     .from(t)
     .where(and(eq(t.principalType, principal.type), eq(t.principalId, principal.id), isNull(t.revokedAt), or(isNull(t.expiresAt), gt(t.expiresAt, now))));
   return Number(row?.n ?? 0);
+}
+
+export interface ListedToken {
+  id: number;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: number;
+  lastUsedAt: number | null;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  /** Works now: not revoked, not expired. */
+  live: boolean;
+}
+
+/** Every token of the account with this address, newest first (never a hash); NOT_FOUND when there is no such account. */
+export async function listApiTokens(q: Handle, email: string, now: number): Promise<{ principal: { type: PrincipalType; id: number }; tokens: ListedToken[] }> {
+  const { staff, customers, apiTokens: t } = q.tables;
+  const [member] = await q.db.select({ id: staff.id }).from(staff).where(eq(staff.email, email)).limit(1);
+  const [customer] = member ? [] : await q.db.select({ id: customers.id }).from(customers).where(eq(customers.email, email)).limit(1);
+  if (!member && !customer) throw new DomainError('NOT_FOUND', `No account with the address ${email}.`);
+  const principal = member ? { type: 'staff' as const, id: member.id } : { type: 'customer' as const, id: customer!.id };
+  const rows = await q.db
+    .select()
+    .from(t)
+    .where(and(eq(t.principalType, principal.type), eq(t.principalId, principal.id)))
+    .orderBy(desc(t.id));
+  const tokens = rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    prefix: r.prefix,
+    scopes: [...(r.scopes ?? [])],
+    createdAt: r.createdAt,
+    lastUsedAt: r.lastUsedAt,
+    expiresAt: r.expiresAt,
+    revokedAt: r.revokedAt,
+    live: r.revokedAt === null && (r.expiresAt === null || r.expiresAt > now),
+  }));
+  return { principal, tokens };
 }
 
 type TokenRow = typeof apiTokens.$inferSelect;

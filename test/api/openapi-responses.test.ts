@@ -251,6 +251,7 @@ describe('answers match the OpenAPI document', () => {
   it('setup and channels: tokens, users, mailboxes, mail in, bulk import, the document itself', async () => {
     const token = await call('POST /api/v1/tokens', 'admin', '/api/v1/tokens', { body: { email: 'mia@casebook.test', scopes: ['churn'] } });
     await call('DELETE /api/v1/tokens/:id', 'admin', `/api/v1/tokens/${token.id}`);
+    await call('GET /api/v1/tokens', 'admin', '/api/v1/tokens?email=mia@casebook.test');
     await call('POST /api/v1/users', 'admin', '/api/v1/users', { body: { email: 'nina@casebook.test', name: 'Nina', role: 'agent', queues: ['general'] } });
     await call('POST /api/v1/users/password-links', 'admin', '/api/v1/users/password-links', { body: { email: 'chloe@example.com' } });
     const mailbox = await call('POST /api/v1/channels/mailboxes', 'admin', '/api/v1/channels/mailboxes', { body: { name: 'Sales', host: '127.0.0.1', port: 1, tls: false, username: 'sales', password: 'secret', queue: 'billing', enabled: false } });

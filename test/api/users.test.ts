@@ -128,6 +128,22 @@ describe('POST /api/v1/users/password-links', () => {
       const res = await h.api('POST', '/api/v1/users/password-links', { token: ADMIN_TOKEN, body: { email: 'nia@casebook.test' } });
       expect(res.status).toBe(201);
       expect(await res.json()).toMatchObject({ type: 'staff', sessionsEnded: 0, apiTokensRevoked: 0, apiTokensLive: 2 });
+      // Which they are: GET /api/v1/tokens lists the account's tokens (newest first), never a secret.
+      const listed = await h.api('GET', '/api/v1/tokens?email=NIA@casebook.test', { token: ADMIN_TOKEN });
+      expect(listed.status).toBe(200);
+      const list = (await listed.json()) as { principal: unknown; items: { name: string; live: boolean; prefix: string; scopes: string[] }[] };
+      expect(list.principal).toMatchObject({ type: 'staff', email: 'nia@casebook.test' });
+      expect(list.items.map((t) => [t.name, t.live, t.scopes])).toEqual([
+        ['CRM churn', true, ['churn']],
+        [expect.any(String), true, []],
+        ['old', false, []],
+      ]);
+      expect(tokens.map((t) => t.slice(0, 10)).sort()).toEqual(list.items.filter((t) => t.live).map((t) => t.prefix).sort());
+      const text = JSON.stringify(list);
+      for (const t of tokens) expect(text).not.toContain(t);
+      expect(text).not.toMatch(/hash/i);
+      expect((await h.api('GET', '/api/v1/tokens?email=nobody@example.com', { token: ADMIN_TOKEN })).status).toBe(404);
+      expect((await h.api('GET', '/api/v1/tokens', { token: ADMIN_TOKEN })).status).toBe(422);
       expect((await phone.get('/profile')).status).toBe(200);
       expect(await signsIn(OLD)).toBe(true);
       for (const t of tokens) expect((await h.api('GET', '/api/v1/queues', { token: t })).status).not.toBe(401);
@@ -143,6 +159,8 @@ describe('POST /api/v1/users/password-links', () => {
       const answer = (await res.json()) as { setPasswordUrl: string };
       // Two sessions (phone, laptop); the two live tokens and the expired one are all revoked; none lives on.
       expect(answer).toMatchObject({ type: 'staff', id: nia.id, sessionsEnded: 2, apiTokensRevoked: 3, apiTokensLive: 0 });
+      const listedAfter = (await (await h.api('GET', '/api/v1/tokens?email=nia@casebook.test', { token: ADMIN_TOKEN })).json()) as { items: { live: boolean; revokedAt: string | null }[] };
+      expect(listedAfter.items.map((t) => [t.live, t.revokedAt])).toEqual(Array.from({ length: 3 }, () => [false, new Date(h.clock.now()).toISOString()]));
       for (const t of tokens) expect((await h.api('GET', '/api/v1/queues', { token: t })).status).toBe(401);
       for (const browser of [phone, laptop]) expect((await browser.get('/profile')).status).toBe(303);
       expect(await signsIn(OLD)).toBe(false);

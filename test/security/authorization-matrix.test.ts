@@ -95,6 +95,7 @@ const MATRIX: Record<string, string> = {
   'GET /api/v1/rulesets/:name':                    '401   403   403   ok    ok    ok    ok    ok',
   'GET /api/v1/rulesets/:name/versions':           '401   403   403   ok    ok    ok    ok    ok',
   'PUT /api/v1/rulesets/:name':                    '401   403   403   403   403   403   ok    ok',
+  'GET /api/v1/tokens':                            '401   403   403   403   403   403   403   ok',
   'POST /api/v1/tokens':                           '401   403   403   403   403   403   403   ok',
   'DELETE /api/v1/tokens/:id':                     '401   403   403   403   403   403   403   ok',
   'POST /api/v1/users':                            '401   403   403   403   403   403   403   ok',

@@ -2,7 +2,7 @@
 import { asc } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { issueApiToken, revokeApiTokenAudited, TOKEN_SCOPES } from '../../auth/api-tokens.js';
+import { issueApiToken, listApiTokens, revokeApiTokenAudited, TOKEN_SCOPES } from '../../auth/api-tokens.js';
 import { normalizeEmail } from '../../cases/customers.js';
 import { iso } from '../../cases/case-view.js';
 import { DomainError } from '../../errors.js';
@@ -12,7 +12,7 @@ import { jsonBody, parseWith, readJson } from '../json-body.js';
 import { reapplyWorkflow } from '../../cases/reapply-workflow.js';
 import { requireRole } from '../middleware/api-auth.js';
 import { ADMINS_ONLY, apiGroup, MANAGERS_ONLY, on, STAFF_ONLY } from '../openapi/route-spec.js';
-import { createdToken } from './schemas/admin.js';
+import { createdToken, tokenList } from './schemas/admin.js';
 import { queue, workflow, workflowReapplyResult } from './schemas/definitions.js';
 import type { AppEnv } from '../types.js';
 import { emailField } from '../../text/email-address.js';
@@ -36,6 +36,16 @@ export const createTokenRoute = tokenApi.route({
   responses: { 201: createdToken },
   errors: [403, 404],
 });
+export const listTokensRoute = tokenApi.route({
+  method: 'get',
+  path: '/',
+  summary: 'An account’s API tokens',
+  description: 'Every token of the staff member or customer with this address, newest first, revoked and expired ones included (`live` says which work): name, prefix, scopes and times, never the token or its hash. What a password reset leaves working; revoke one with `DELETE /tokens/{id}`, or all with `POST /users/password-links` and `revokeAccess`.',
+  access: ADMINS_ONLY,
+  query: z.strictObject({ email: emailField() }),
+  responses: { 200: tokenList },
+  errors: [404],
+});
 export const revokeTokenRoute = tokenApi.route({ method: 'delete', path: '/:id', summary: 'Revoke an API token', access: ADMINS_ONLY, params: { id: z.string().meta({ description: 'The token id.' }) }, responses: { 204: { description: 'Revoked' } } });
 
 export function tokenRoutes(): Hono<AppEnv> {
@@ -49,6 +59,17 @@ export function tokenRoutes(): Hono<AppEnv> {
     const scopes = [...new Set(input.scopes ?? [])];
     const created = await issueApiToken(services, c.get('principal')!.actor, { email, name: input.name, expiresInDays: input.expiresInDays, scopes });
     return c.json({ id: created.id, token: created.token, prefix: created.prefix, principal: { ...created.principal, email }, scopes, expiresAt: iso(created.expiresAt) }, 201);
+  });
+
+  on(app, listTokensRoute, async (c) => {
+    const services = c.get('services');
+    const { email } = parseWith(listTokensRoute.query, c.req.query());
+    const address = normalizeEmail(email);
+    const listed = await services.store.query((q) => listApiTokens(q, address, services.clock.now()));
+    return c.json({
+      principal: { ...listed.principal, email: address },
+      items: listed.tokens.map((t) => ({ ...t, createdAt: iso(t.createdAt), lastUsedAt: iso(t.lastUsedAt), expiresAt: iso(t.expiresAt), revokedAt: iso(t.revokedAt) })),
+    });
   });
 
   on(app, revokeTokenRoute, async (c) => {

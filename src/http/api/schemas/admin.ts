@@ -11,6 +11,23 @@ export const createdToken = z.object({
   expiresAt: instant.nullable(),
 });
 
+export const tokenList = z.object({
+  principal: z.object({ type: z.enum(['staff', 'customer']), id: z.number().int(), email: z.string() }),
+  items: z.array(
+    z.object({
+      id: z.number().int(),
+      name: z.string(),
+      prefix: z.string().meta({ description: 'The first characters of the token, to recognise it (never the token or its hash).' }),
+      scopes: z.array(z.string()),
+      createdAt: instant,
+      lastUsedAt: instant.nullable(),
+      expiresAt: instant.nullable(),
+      revokedAt: instant.nullable(),
+      live: z.boolean().meta({ description: 'Works now: not revoked, not expired.' }),
+    }),
+  ),
+});
+
 const role = z.enum(['customer', 'agent', 'advanced', 'manager', 'admin']);
 
 export const createdUser = z.object({
