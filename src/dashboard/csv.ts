@@ -7,6 +7,7 @@
  */
 import { csvCell } from '../reports/render-csv.js';
 import type { AttainmentGroup } from './attainment.js';
+import type { AgentMetric } from './by-agent.js';
 import type { Dashboard, Drill } from './dashboard.js';
 import type { DurationMetric } from './durations.js';
 import type { Series } from './over-time.js';
@@ -41,6 +42,17 @@ export function durationsCsv(d: Pick<Dashboard, 'processing' | 'firstResponse'>)
   return toCsv(
     ['measure', 'basis', 'cases', 'mean_minutes', 'median_minutes', 'p90_minutes'],
     [...durationRows('first_response', d.firstResponse), ...durationRows('processing', d.processing)],
+  );
+}
+
+/** One row per agent (by-agent.ts): `agent_id` empty on the row of nobody (`agent` is then empty too). */
+export function agentsCsv(m: AgentMetric): string {
+  return toCsv(
+    ['agent_id', 'agent', 'first_responses', 'first_response_median_minutes_calendar', 'first_response_p90_minutes_calendar', 'first_response_median_minutes_business', 'first_response_p90_minutes_business', 'sla_met', 'sla_missed', 'attainment_percent'],
+    m.rows.map((r) => {
+      const f = r.firstResponses;
+      return [r.staffId, r.staffId === null ? null : r.name, f.count, round2(f.calendar.median), round2(f.calendar.p90), round2(f.business.median), round2(f.business.p90), r.met, r.missed, r.attainment];
+    }),
   );
 }
 

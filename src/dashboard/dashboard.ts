@@ -9,6 +9,7 @@ import { allowLongStatements, type Handle } from '../db/store/index.js';
 import type { Services } from '../services.js';
 import { zoneAbbreviation } from '../text/time-zones.js';
 import { attainment, type AttainmentGroup, type AttainmentMetric } from './attainment.js';
+import { byAgent, type AgentMetric } from './by-agent.js';
 import { churn, type ChurnMetric } from './churn.js';
 import { csat, type CsatMetric } from './csat.js';
 import { firstResponseTime, processingTime, type DurationMetric } from './durations.js';
@@ -25,6 +26,8 @@ export interface Dashboard {
   attainment: AttainmentMetric;
   backlog: Series;
   escalations: EscalationSeries;
+  /** First responses and SLA outcomes per agent (by-agent.ts). */
+  agents: AgentMetric;
 }
 
 /** How a dashboard is read: `export`, a CSV download, runs under the long work's statement limit (DATABASE_REPORT_TIMEOUT_MS), not a request's. */
@@ -37,24 +40,30 @@ export function buildDashboard(services: Services, q: DashboardQuery, options: D
   const generatedAt = services.clock.now();
   return services.store.read(async (tx) => {
     if (options.export) await allowLongStatements(tx, services.reports.statementTimeoutMs);
+    const firstResponse = await firstResponseTime(tx, services, q);
+    const slaOutcomes = await attainment(tx, q);
     return {
       query: q,
       generatedAt,
       csat: await csat(tx, q),
       churn: await churn(tx, q),
       processing: await processingTime(tx, services, q),
-      firstResponse: await firstResponseTime(tx, services, q),
-      attainment: await attainment(tx, q),
+      firstResponse,
+      attainment: slaOutcomes,
       backlog: await backlog(tx, services, q),
       escalations: await escalations(tx, q),
+      agents: await byAgent(tx, q, firstResponse, slaOutcomes),
     };
   });
 }
 
 /** What a drill-down link asks for. */
 export type DrillSpec =
-  | { metric: 'csat' | 'csat-satisfied' | 'churn' | 'processing' | 'first-response' }
-  | { metric: 'attainment'; group: 'all' | 'metric' | 'policy'; key: string; outcome: 'met' | 'missed' }
+  | { metric: 'csat' | 'csat-satisfied' | 'churn' | 'processing' }
+  /** `agent`: only the first responses that agent gave (a row key of by-agent.ts). */
+  | { metric: 'first-response'; agent?: string }
+  /** `group: 'agent'`: `key` is a row key of by-agent.ts (a staff id, or `none`). */
+  | { metric: 'attainment'; group: 'all' | 'metric' | 'policy' | 'agent'; key: string; outcome: 'met' | 'missed' }
   | { metric: 'backlog' | 'escalations'; bucket: number };
 
 export const DRILL_METRICS = ['csat', 'csat-satisfied', 'churn', 'processing', 'first-response', 'attainment', 'backlog', 'escalations'] as const;
@@ -125,6 +134,16 @@ async function customerNames(tx: Handle, ids: readonly number[]): Promise<Map<nu
 
 const minutes = (m: number) => `${Math.round(m * 10) / 10} min`;
 
+async function agentRow(tx: Handle, services: Services, q: DashboardQuery, key: string) {
+  const agents = await byAgent(tx, q, await firstResponseTime(tx, services, q), await attainment(tx, q));
+  return agents.rows.find((r) => r.key === key);
+}
+
+function agentLabel(row: { staffId: number | null; name: string } | undefined, key: string): string {
+  if (key === 'none') return 'no agent';
+  return `agent ${row?.name ?? key}`;
+}
+
 function findGroup(metric: AttainmentMetric, group: 'all' | 'metric' | 'policy', key: string): AttainmentGroup | undefined {
   if (group === 'all') return metric.total;
   return (group === 'metric' ? metric.byMetric : metric.byPolicy).find((g) => g.key === key);
@@ -168,17 +187,19 @@ async function drillIn(tx: Handle, services: Services, q: DashboardQuery, spec: 
     }
     case 'processing':
     case 'first-response': {
-      const m = spec.metric === 'processing' ? await processingTime(tx, services, q) : await firstResponseTime(tx, services, q);
+      const agent = spec.metric === 'first-response' && spec.agent !== undefined ? { key: spec.agent, row: await agentRow(tx, services, q, spec.agent) } : null;
+      const rows = agent ? (agent.row?.firstResponses.rows ?? []) : (spec.metric === 'processing' ? await processingTime(tx, services, q) : await firstResponseTime(tx, services, q)).rows;
       return {
-        title: spec.metric === 'processing' ? 'Cases resolved' : 'Cases with their first response',
+        title: spec.metric === 'processing' ? 'Cases resolved' : `Cases with their first response${agent ? ` (${agent.key === 'none' ? 'by no agent recorded' : `by ${agent.row?.name ?? agent.key}`})` : ''}`,
         kind: 'cases',
-        rows: await caseRows(tx, m.rows.map((r) => r.caseId), (_id, i) => `${minutes(m.rows[i]!.calendarMinutes)} calendar, ${minutes(m.rows[i]!.businessMinutes)} business`),
+        rows: await caseRows(tx, rows.map((r) => r.caseId), (_id, i) => `${minutes(rows[i]!.calendarMinutes)} calendar, ${minutes(rows[i]!.businessMinutes)} business`),
       };
     }
     case 'attainment': {
-      const g = findGroup(await attainment(tx, q), spec.group, spec.key);
+      const agent = spec.group === 'agent' ? await agentRow(tx, services, q, spec.key) : null;
+      const g = spec.group === 'agent' ? agent : findGroup(await attainment(tx, q), spec.group, spec.key);
       const outcomes = (g?.outcomes ?? []).filter((o) => o.outcome === spec.outcome);
-      const label = spec.group === 'all' ? 'all metrics and policies' : `${spec.group} ${spec.key}`;
+      const label = spec.group === 'all' ? 'all metrics and policies' : spec.group === 'agent' ? agentLabel(agent ?? undefined, spec.key) : `${spec.group} ${spec.key}`;
       return {
         title: `SLA targets ${spec.outcome} (${label})`,
         kind: 'cases',

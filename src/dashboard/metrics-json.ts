@@ -48,5 +48,13 @@ export function dashboardJson(d: Dashboard, period: { from: string; to: string }
     },
     backlog: series(d.backlog, 'open'),
     escalations: { total: d.escalations.points.reduce((n, p) => n + p.value, 0), ...series(d.escalations, 'escalations') },
+    agents: d.agents.rows.map((r) => ({
+      staffId: r.staffId,
+      name: r.staffId === null ? null : r.name,
+      firstResponseTime: { count: r.firstResponses.count, calendarMinutes: minutes(r.firstResponses.calendar), businessMinutes: minutes(r.firstResponses.business) },
+      met: r.met,
+      missed: r.missed,
+      percent: r.attainment,
+    })),
   };
 }

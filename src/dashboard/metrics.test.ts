@@ -5,6 +5,7 @@ import { berlinMs, buildHistory, ZONE, type History } from '../../test/support/m
 import { attainment } from './attainment.js';
 import { churn } from './churn.js';
 import { csat } from './csat.js';
+import { byAgent } from './by-agent.js';
 import { buildDashboard, drillDown } from './dashboard.js';
 import { firstResponseTime, processingTime } from './durations.js';
 import { backlog, escalations } from './over-time.js';
@@ -196,6 +197,49 @@ describe('backlog and escalations over time', () => {
       ['2026-03-30', 168, 0],
     ]);
     expect((await read((tx) => backlog(tx, hist.h.services, five))).points.map((p) => [p.bucket.label, p.value])).toEqual([['2026-03-02', 2]]);
+  });
+});
+
+describe('per agent: first responses by who gave them, SLA outcomes by who held the case', () => {
+  const agents = (over: Partial<DashboardQuery> = {}) =>
+    read(async (tx) => byAgent(tx, q(over), await firstResponseTime(tx, hist.h.services, q(over)), await attainment(tx, q(over))));
+  const brief = (rows: Awaited<ReturnType<typeof agents>>['rows']) =>
+    rows.map((r) => ({ name: r.name, count: r.firstResponses.count, calendar: [r.firstResponses.calendar.median, r.firstResponses.calendar.p90], business: [r.firstResponses.business.median, r.firstResponses.business.p90], met: r.met, missed: r.missed, attainment: r.attainment }));
+
+  it('Alice answered A, B and E first and held C when its first response breached; Dana answered C and held it when its reopened resolution breached', async () => {
+    const m = await agents();
+    // Alice: A 30 min (30 business), B Mon 16:00 → Tue 09:30 = 1050 (60 + 30 business), E Thu 11:00 → Fri 09:00 = 1320 (360 business);
+    // met: A's first response and resolution, B's first response and resolution, E's first response; missed: C's first
+    // response (Tue 12:01, assigned to her until the escalation it caused) and D's (Thu 10:01).
+    // Dana: C's first reply Tue 10:00 → 13:00 (24x7); met C's resolution Tue 15:00, missed it Thu 08:00 after the reopen.
+    expect(brief(m.rows)).toEqual([
+      { name: 'Alice', count: 3, calendar: [1050, 1320], business: [90, 360], met: 5, missed: 2, attainment: 71.4 },
+      { name: 'Dana', count: 1, calendar: [180, 180], business: [180, 180], met: 1, missed: 1, attainment: 50 },
+    ]);
+    // The rows add up to the dashboard's totals.
+    const d = await buildDashboard(hist.h.services, q());
+    expect(d.agents.rows.reduce((n, r) => n + r.met, 0)).toBe(d.attainment.total.met);
+    expect(d.agents.rows.reduce((n, r) => n + r.missed, 0)).toBe(d.attainment.total.missed);
+    expect(d.agents.rows.reduce((n, r) => n + r.firstResponses.count, 0)).toBe(d.firstResponse.count);
+  });
+
+  it('with a queue: the queue’s first responses and outcomes, and every active member of the queue', async () => {
+    // general: A and E answered by Alice; outcomes recorded in general: A ×2, E, and the breaches of C and D (both Alice's).
+    expect(brief((await agents({ queue: 'general' })).rows)).toEqual([{ name: 'Alice', count: 2, calendar: [30, 1320], business: [30, 360], met: 3, missed: 2, attainment: 60 }]);
+    // advanced: C (Dana's); Alice is no member, and has nothing there.
+    expect(brief((await agents({ queue: 'advanced' })).rows)).toEqual([{ name: 'Dana', count: 1, calendar: [180, 180], business: [180, 180], met: 1, missed: 1, attainment: 50 }]);
+    // technical: nothing happened, Alice works it.
+    expect(brief((await agents({ queue: 'technical' })).rows)).toEqual([{ name: 'Alice', count: 0, calendar: [null, null], business: [null, null], met: 0, missed: 0, attainment: null }]);
+  });
+
+  it('each count lists its cases', async () => {
+    const { A, B, C, D, E } = hist.ids;
+    const alice = `${hist.alice.id}`;
+    expect((await drillDown(hist.h.services, q(), { metric: 'first-response', agent: alice })).rows.map((r) => r.id)).toEqual([A, B, E]);
+    expect((await drillDown(hist.h.services, q(), { metric: 'attainment', group: 'agent', key: alice, outcome: 'missed' })).rows.map((r) => r.id)).toEqual([C, D]);
+    const dana = await drillDown(hist.h.services, q(), { metric: 'attainment', group: 'agent', key: `${hist.dana.id}`, outcome: 'met' });
+    expect([dana.title, dana.rows.map((r) => r.id)]).toEqual(['SLA targets met (agent Dana)', [C]]);
+    expect((await drillDown(hist.h.services, q(), { metric: 'attainment', group: 'agent', key: 'none', outcome: 'missed' })).rows).toEqual([]);
   });
 });
 

@@ -93,6 +93,7 @@ describe('the dashboard', () => {
       '/manage/reports/csv/attainment-by-metric',
       '/manage/reports/csv/attainment-by-policy',
       '/manage/reports/csv/times',
+      '/manage/reports/csv/agents',
     ]);
   });
 
@@ -132,6 +133,15 @@ describe('the dashboard', () => {
         '',
       ].join('\r\n'),
     );
+    // Alice answered A (30 min), B (1050; 90 business) and E (1320; 360) first; Dana C (180).
+    expect(files.agents).toBe(
+      [
+        'agent_id,agent,first_responses,first_response_median_minutes_calendar,first_response_p90_minutes_calendar,first_response_median_minutes_business,first_response_p90_minutes_business,sla_met,sla_missed,attainment_percent',
+        `${hist.alice.id},"Alice",3,1050,1320,90,360,5,2,71.4`,
+        `${hist.dana.id},"Dana",1,180,180,180,180,1,1,50`,
+        '',
+      ].join('\r\n'),
+    );
     expect(files.escalations!.split('\r\n').map((l) => l.split(',').at(-1))).toEqual(['escalations', '0', '1', '0', '1', '0', '0', '0', '']);
     expect(files.summary).toContain('"csat_percent",2,3,66.7\r\n');
     expect(files.summary).toContain('"churn_percent",2,4,50\r\n');
@@ -166,6 +176,44 @@ describe('the dashboard', () => {
         '',
       ].join('\r\n'),
     );
+  });
+
+  it('has a table by agent: first responses and SLA outcomes, each count linking to its cases', async () => {
+    const html = await (await m.get(`/manage/reports?${WEEK}`)).text();
+    const table = html.slice(html.indexOf('id="agents-table"'), html.indexOf('</table>', html.indexOf('id="agents-table"')));
+    const row = (id: number) => table.slice(table.indexOf(`id="agent-${id}"`), table.indexOf('</tr>', table.indexOf(`id="agent-${id}"`)));
+    expect(row(hist.alice.id)).toContain('<th scope="row">Alice</th>');
+    // median 1050 min = 17 h 30 min, p90 1320 = 22 h; business 1 h 30 min and 6 h; 5 met, 2 missed.
+    expect(row(hist.alice.id).match(/<td class="num">([^<]*)<\/td>|>(\d+)<\/a>/g)).toEqual([
+      '>3</a>',
+      '<td class="num">17 h 30 min</td>',
+      '<td class="num">22 h</td>',
+      '<td class="num">1 h 30 min</td>',
+      '<td class="num">6 h</td>',
+      '>5</a>',
+      '>2</a>',
+      '<td class="num">71.4 %</td>',
+    ]);
+    expect(row(hist.dana.id)).toContain('<td class="num">50.0 %</td>');
+    expect(table).not.toContain('id="agent-none"');
+    const { C, D } = hist.ids;
+    const missed = links(row(hist.alice.id), '/manage/reports/drill?').find((u) => u.includes('outcome=missed'))!;
+    const page = await (await m.get(missed)).text();
+    expect(page).toContain('SLA targets missed (agent Alice)');
+    expect(links(page, '/cases/C-')).toEqual([`/cases/C-${C}`, `/cases/C-${D}`]);
+    const csv = links(page, '/manage/reports/drill.csv?')[0]!;
+    expect(csv).toContain(`group=agent&key=${hist.alice.id}`);
+    const answered = links(row(hist.dana.id), '/manage/reports/drill?').find((u) => u.includes('metric=first-response'))!;
+    expect(answered).toContain(`agent=${hist.dana.id}`);
+    const byDana = await (await m.get(answered)).text();
+    expect(byDana).toContain('Cases with their first response (by Dana)');
+    expect(links(byDana, '/cases/C-')).toEqual([`/cases/C-${C}`]);
+    expect(links(byDana, '/manage/reports/drill.csv?')[0]).toContain(`agent=${hist.dana.id}`);
+    // Only a staff id or "none" names a row.
+    for (const bad of ['group=agent&key=Alice&outcome=met', 'group=agent&key=0&outcome=met', 'group=agent&key=&outcome=met']) {
+      expect((await m.get(`/manage/reports/drill?${WEEK}&metric=attainment&${bad}`)).status, bad).toBe(422);
+    }
+    expect((await m.get(`/manage/reports/drill?${WEEK}&metric=first-response&agent=%3Cscript%3E`)).status).toBe(422);
   });
 
   it('filters by queue; htmx gets the form and dashboard only', async () => {

@@ -282,6 +282,13 @@ describe("the managers' first-response time counts a call as the SLA timer does"
       calendarMinutes: { mean: 288.75, median: 30, p90: 1080 },
       businessMinutes: { mean: 48.75, median: 30, p90: 120 },
     });
+    // Per agent: Alice logged P's call back, wrote Q's answer and took T's call (0, 45, 1080); R's
+    // answer was an outbound call through the hook, which no agent is recorded as making.
+    const agents = (res.json.agents as { staffId: number | null; firstResponseTime: { count: number; calendarMinutes: unknown } }[]).filter((a) => a.firstResponseTime.count > 0);
+    expect(agents.map((a) => [a.staffId, a.firstResponseTime.count, a.firstResponseTime.calendarMinutes])).toEqual([
+      [d.alice.id, 3, { mean: 375, median: 45, p90: 1080 }],
+      [null, 1, { mean: 30, median: 30, p90: 30 }],
+    ]);
     const manager = d.h.agent({ name: 'Maria', role: 'manager' });
     const drill = await (await signedIn(d.h, manager).get('/manage/reports/drill.csv?metric=first-response&from=2026-04-13&to=2026-04-19&tz=Europe%2FBerlin')).text();
     expect(drill.match(/C-\d+/g)).toEqual([p, q, r, t]);

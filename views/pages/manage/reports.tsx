@@ -9,6 +9,7 @@ import type { Summary } from '../../../src/dashboard/stats.js';
 import { queryString } from '../../../src/http/pages/manage/report-query.js';
 import { Button, EmptyState, Field, PageHeader, SelectField, type FormState, type Option } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
+import { AgentsSection } from './reports-agents.js';
 import { Charts } from './reports-charts.js';
 import { Drill, formatMinutes, formatPercent, REPORTS, ReportsNav, ReportsStyles } from './reports-parts.js';
 import { ManagePage, ManageTable } from './parts.js';
@@ -129,6 +130,7 @@ export function ReportsBody(p: { state: FormState; queues: Option[]; dashboard: 
           </p>
           <Kpis d={d} values={values} />
           <Charts d={d} values={values} />
+          <AgentsSection agents={d.agents} values={values} />
         </section>
       ) : null}
     </div>

@@ -17,6 +17,10 @@ const attainmentGroup = z
   .object({ key: z.string(), met: z.number().int(), missed: z.number().int(), percent })
   .meta({ id: 'AttainmentGroup', description: 'SLA targets met and missed for one metric or policy (`key`).' });
 
+const agentRow = z
+  .object({ staffId: z.number().int().nullable(), name: z.string().nullable(), firstResponseTime: duration, met: z.number().int(), missed: z.number().int(), percent })
+  .meta({ id: 'AgentMetrics', description: 'One agent’s first responses and SLA outcomes in the period.' });
+
 const unit = z.enum(['day', 'week']).meta({ description: 'The buckets’ length: days, or weeks for longer periods.' });
 const bucket = { date: localDate.meta({ description: 'The bucket’s first local day.' }), start: instant, end: instant };
 
@@ -32,5 +36,9 @@ export const dashboardMetrics = z
     slaAttainment: z.object({ percent, met: z.number().int(), missed: z.number().int(), byMetric: z.array(attainmentGroup), byPolicy: z.array(attainmentGroup) }),
     backlog: z.object({ unit, points: z.array(z.object({ ...bucket, open: z.number().int().meta({ description: 'Cases open at the end of the bucket (now for the running one).' }) })) }),
     escalations: z.object({ total: z.number().int(), unit, points: z.array(z.object({ ...bucket, escalations: z.number().int() })) }),
+    agents: z.array(agentRow).meta({
+      description:
+        'Per agent: first responses they gave, SLA targets met and missed while the case was assigned to them. `staffId` null: nobody (an unassigned case, a first response no agent is recorded as giving).',
+    }),
   })
   .meta({ id: 'DashboardMetrics' });

@@ -3,7 +3,7 @@
  *
  *   GET  /manage/reports?from=&to=&queue=&tz=            the dashboard (htmx: form + dashboard fragment)
  *   GET  /manage/reports/csv/:name?…                     a chart's data as CSV (summary, backlog, escalations,
- *                                                        attainment-by-metric, attainment-by-policy, times)
+ *                                                        attainment-by-metric, attainment-by-policy, times, agents)
  *   GET  /manage/reports/drill?metric=…&…                the cases or customers behind a number
  *   GET  /manage/reports/drill.csv?metric=…&…            the same list as CSV
  *   GET  /manage/reports/sla                             stored SLA escalation reports and their delivery
@@ -13,7 +13,7 @@
  */
 import { asc, desc, eq, getTableColumns } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { attainmentCsv, drillCsv, durationsCsv, seriesCsv, summaryCsv } from '../../../dashboard/csv.js';
+import { agentsCsv, attainmentCsv, drillCsv, durationsCsv, seriesCsv, summaryCsv } from '../../../dashboard/csv.js';
 import { buildDashboard, drillDown, DRILL_METRICS, type DrillSpec } from '../../../dashboard/dashboard.js';
 import { DomainError } from '../../../errors.js';
 import { redeliverReport, type ReportRow } from '../../../reports/create-report.js';
@@ -29,6 +29,8 @@ import { parseDashboardQuery, queryString, type ParsedQuery } from './report-que
 
 const BASE = '/manage/reports';
 const LIST_LIMIT = 100;
+/** A row of the per-agent table: a staff id, or `none`. */
+const AGENT_KEY = /^(?:[1-9]\d{0,14}|none)$/;
 
 async function queueOptions(c: PageContext): Promise<Option[]> {
   const rows = await c.get('services').store.query(({ db, tables: { queues } }) => db.select({ id: queues.id, name: queues.name, active: queues.active }).from(queues).orderBy(asc(queues.id)));
@@ -54,7 +56,8 @@ function drillSpec(raw: Record<string, string>): DrillSpec {
     const group = raw.group ?? '';
     const outcome = raw.outcome ?? '';
     const key = (raw.key ?? '').slice(0, 100);
-    if (group !== 'all' && group !== 'metric' && group !== 'policy') throw bad('group');
+    if (group !== 'all' && group !== 'metric' && group !== 'policy' && group !== 'agent') throw bad('group');
+    if (group === 'agent' && !AGENT_KEY.test(key)) throw bad('agent');
     if (outcome !== 'met' && outcome !== 'missed') throw bad('outcome');
     return { metric, group, key, outcome };
   }
@@ -62,6 +65,10 @@ function drillSpec(raw: Record<string, string>): DrillSpec {
     const bucket = /^\d{1,3}$/.test(raw.bucket ?? '') ? Number(raw.bucket) : NaN;
     if (!Number.isInteger(bucket)) throw bad('bucket');
     return { metric, bucket };
+  }
+  if (metric === 'first-response' && raw.agent !== undefined) {
+    if (!AGENT_KEY.test(raw.agent)) throw bad('agent');
+    return { metric, agent: raw.agent };
   }
   return { metric: metric as 'csat' | 'csat-satisfied' | 'churn' | 'processing' | 'first-response' };
 }
@@ -107,6 +114,7 @@ export function reportPages(): Hono<PageEnv> {
       'attainment-by-metric': () => attainmentCsv('metric', d.attainment.byMetric),
       'attainment-by-policy': () => attainmentCsv('policy', d.attainment.byPolicy),
       times: () => durationsCsv(d),
+      agents: () => agentsCsv(d.agents),
     };
     const body = Object.hasOwn(bodies, name) ? bodies[name]! : null;
     if (!body) throw new DomainError('NOT_FOUND', `No chart "${name}".`);
@@ -119,7 +127,7 @@ export function reportPages(): Hono<PageEnv> {
     const raw = c.req.query();
     const spec = drillSpec(raw);
     const drill = await drillDown(c.get('services'), query, spec);
-    const extra = Object.fromEntries(['metric', 'group', 'key', 'outcome', 'bucket'].filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]!]));
+    const extra = Object.fromEntries(['metric', 'group', 'key', 'outcome', 'bucket', 'agent'].filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]!]));
     return sendHtml(c, <DrillPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} drill={drill} values={values} csv={`${BASE}/drill.csv?${queryString(values, extra)}`} />);
   });
 
