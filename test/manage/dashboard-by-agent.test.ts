@@ -4,17 +4,17 @@
  * (Berlin office hours, Mon–Fri 09:00–17:00, normal priority: first response 8h).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMessage } from '../cases/add-message.js';
-import { createCase } from '../cases/create-case.js';
-import { runSlaSweep } from '../sla/run-sweep.js';
-import { berlinMs, ZONE } from '../../test/support/manage-history.js';
-import { createHarness, standardQueues, type Harness, type TestActor } from '../../test/support/harness.js';
-import { attainment } from './attainment.js';
-import { byAgent } from './by-agent.js';
-import { buildDashboard, drillDown } from './dashboard.js';
-import { firstResponseTime } from './durations.js';
-import { dashboardJson } from './metrics-json.js';
-import type { DashboardQuery } from './period.js';
+import { addMessage } from '../../src/cases/add-message.js';
+import { createCase } from '../../src/cases/create-case.js';
+import { runSlaSweep } from '../../src/sla/run-sweep.js';
+import { berlinMs, ZONE } from '../support/manage-history.js';
+import { createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { attainment } from '../../src/dashboard/attainment.js';
+import { byAgent } from '../../src/dashboard/by-agent.js';
+import { buildDashboard, drillDown } from '../../src/dashboard/dashboard.js';
+import { firstResponseTime } from '../../src/dashboard/durations.js';
+import { dashboardJson } from '../../src/dashboard/metrics-json.js';
+import type { DashboardQuery } from '../../src/dashboard/period.js';
 
 let h: Harness;
 let bob: TestActor;
