@@ -60,7 +60,7 @@ const record = (data: unknown): Record<string, unknown> =>
 
 /** Who gave each first response: case id → staff id, or null when no staff member is recorded. */
 async function responders(tx: Handle, rows: readonly DurationRow[]): Promise<Map<number, number | null>> {
-  const { caseEvents } = tx.tables;
+  const { caseEvents, cases } = tx.tables;
   const at = new Map(rows.map((r) => [r.caseId, r.end]));
   const out = new Map<number, number | null>(rows.map((r) => [r.caseId, null]));
   const decided = new Set<number>();
@@ -68,6 +68,8 @@ async function responders(tx: Handle, rows: readonly DurationRow[]): Promise<Map
     const events = await tx.db
       .select({ id: caseEvents.id, caseId: caseEvents.caseId, type: caseEvents.type, at: caseEvents.at, actorType: caseEvents.actorType, actorId: caseEvents.actorId, data: caseEvents.data })
       .from(caseEvents)
+      // Only the entries at the case's first response: a long conversation's later replies are not read.
+      .innerJoin(cases, and(eq(cases.id, caseEvents.caseId), eq(cases.firstResponseAt, caseEvents.at)))
       .where(and(inArray(caseEvents.caseId, part), or(eq(caseEvents.type, 'staff.replied'), eq(caseEvents.type, 'call.logged'))))
       .orderBy(caseEvents.caseId, caseEvents.id);
     for (const e of events) {
