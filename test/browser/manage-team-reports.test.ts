@@ -111,6 +111,11 @@ describe('team and reports in the browser', () => {
     expect(await page.locator('#kpi-churn .kpi-value').textContent()).toBe('–');
     expect(await page.locator('#kpi-processing').getByRole('link').textContent()).toBe('2 resolved cases');
     await page.locator('details.chart-data').first().locator('summary').click();
+    // By agent: the replies came through the admin token (no agent recorded), on cases assigned to Alice.
+    await page.locator('#agents-table').scrollIntoViewIfNeeded();
+    expect(await page.locator('#agents-table tbody th').allTextContents()).toEqual(['Alice Archer', 'No agent']);
+    expect(await page.locator('#agent-none td').first().textContent()).toBe('2');
+    expect(await page.locator('#agents-table tbody tr').first().locator('td').allTextContents()).toEqual(['0', '–', '–', '–', '–', '4', '0', '100.0 %']);
     await expectAccessible('40-manage-reports');
 
     // The period form through htmx: the URL follows, the dashboard is replaced.
