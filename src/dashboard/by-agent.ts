@@ -20,7 +20,7 @@
 import { and, eq, inArray, or } from 'drizzle-orm';
 import { callAnswers } from '../cases/call-answers.js';
 import type { Handle } from '../db/store/index.js';
-import { attainmentPercent, type SlaOutcome } from '../reports/sla-outcomes.js';
+import { assigneesAt, attainmentPercent, type SlaOutcome } from '../reports/sla-outcomes.js';
 import type { AttainmentMetric } from './attainment.js';
 import type { DurationMetric, DurationRow } from './durations.js';
 import type { DashboardQuery } from './period.js';
@@ -78,35 +78,6 @@ async function responders(tx: Handle, rows: readonly DurationRow[]): Promise<Map
       decided.add(e.caseId);
       out.set(e.caseId, e.actorType === 'staff' && e.actorId !== null ? e.actorId : null);
     }
-  }
-  return out;
-}
-
-/** The assignee of each outcome's case just before the outcome was recorded (null: unassigned). */
-async function assigneesAt(tx: Handle, outcomes: readonly SlaOutcome[]): Promise<Map<number, number | null>> {
-  const { caseEvents } = tx.tables;
-  const history = new Map<number, { id: number; assignee: number | null }[]>();
-  for (const part of chunks([...new Set(outcomes.map((o) => o.caseId))])) {
-    const events = await tx.db
-      .select({ id: caseEvents.id, caseId: caseEvents.caseId, type: caseEvents.type, data: caseEvents.data })
-      .from(caseEvents)
-      .where(and(inArray(caseEvents.caseId, part), or(eq(caseEvents.type, 'case.assigned'), eq(caseEvents.type, 'case.unassigned'))))
-      .orderBy(caseEvents.caseId, caseEvents.id);
-    for (const e of events) {
-      const id = record(e.data).assigneeId;
-      const list = history.get(e.caseId) ?? [];
-      list.push({ id: e.id, assignee: e.type === 'case.assigned' && typeof id === 'number' ? id : null });
-      history.set(e.caseId, list);
-    }
-  }
-  const out = new Map<number, number | null>();
-  for (const o of outcomes) {
-    let assignee: number | null = null;
-    for (const change of history.get(o.caseId) ?? []) {
-      if (change.id > o.eventId) break;
-      assignee = change.assignee;
-    }
-    out.set(o.eventId, assignee);
   }
   return out;
 }

@@ -29,7 +29,7 @@ import type { Services } from '../services.js';
 import { addBusinessMinutes, BusinessCalendarError, businessMinutesBetween, type BusinessCalendar } from '../sla/calendar.js';
 import { roundMinutes } from '../sla/timer.js';
 import * as pgQueries from './pg.js';
-import { attainmentPercent as percent, readSlaOutcomes } from './sla-outcomes.js';
+import { assigneesAt, attainmentPercent as percent, readSlaOutcomes } from './sla-outcomes.js';
 import * as sqliteQueries from './sqlite.js';
 import type { TimerRiskRow } from './sqlite.js';
 
@@ -55,6 +55,11 @@ export interface BreachEntry {
   priority: string;
   dueAt: string;
   breachedAt: string;
+  /**
+   * Who held the case when it breached (before the escalation the breach causes moves it on):
+   * the staff member's name, null when it was unassigned. Absent from reports stored before it was added.
+   */
+  assignee?: string | null;
 }
 
 export interface AtRiskEntry {
@@ -165,7 +170,7 @@ async function reportIn(q: Handle, services: Services, options: ReportOptions): 
   const { caseEvents: e, cases: c } = q.tables;
   const events = (type: string) =>
     q.db
-      .select({ caseId: e.caseId, at: e.at, data: e.data, subject: c.subject })
+      .select({ id: e.id, caseId: e.caseId, at: e.at, data: e.data, subject: c.subject })
       .from(e)
       .innerJoin(c, eq(c.id, e.caseId))
       .where(and(eq(e.type, type), gte(e.at, from), lt(e.at, to)))
@@ -182,6 +187,9 @@ async function reportIn(q: Handle, services: Services, options: ReportOptions): 
   }
 
   const breachRows = await events('sla.breached');
+  const listedBreaches = breachRows.slice(0, listLimit);
+  const holders = await assigneesAt(q, listedBreaches.map((r) => ({ eventId: r.id, caseId: r.caseId })));
+  const names = await staffNames(q, [...holders.values()].filter((id): id is number => id !== null));
   const warnings = (await q.get<{ n: number }>(sql`SELECT count(*) AS n FROM case_events WHERE type = 'sla.warning' AND at >= ${from} AND at < ${to}`))!.n;
 
   const escalationRows = await events('case.escalated');
@@ -206,7 +214,7 @@ async function reportIn(q: Handle, services: Services, options: ReportOptions): 
       missed: breachRows.length,
       attainment: percent(met, breachRows.length),
     },
-    breaches: breachRows.slice(0, listLimit).map((r) => ({
+    breaches: listedBreaches.map((r) => ({
       caseId: caseRef(r.caseId),
       subject: r.subject,
       metric: str(r.data.metric),
@@ -215,6 +223,7 @@ async function reportIn(q: Handle, services: Services, options: ReportOptions): 
       priority: str(r.data.priority),
       dueAt: typeof r.data.dueAt === 'number' ? iso(r.data.dueAt) : '',
       breachedAt: iso(r.at),
+      assignee: holderName(holders.get(r.id) ?? null, names),
     })),
     atRisk: atRisk.slice(0, listLimit),
     escalations: escalationRows.slice(0, listLimit).map((r) => ({
@@ -233,6 +242,18 @@ async function reportIn(q: Handle, services: Services, options: ReportOptions): 
   };
   return summary;
 }
+
+async function staffNames(q: Handle, ids: readonly number[]): Promise<Map<number, string>> {
+  const { staff } = q.tables;
+  const out = new Map<number, string>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 500) {
+    for (const s of await q.db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, unique.slice(i, i + 500)))) out.set(s.id, s.name);
+  }
+  return out;
+}
+
+const holderName = (id: number | null, names: ReadonlyMap<number, string>): string | null => (id === null ? null : (names.get(id) ?? `#${id}`));
 
 /** Counting, not yet breached timers due within `hours` business hours of `now`, soonest first. */
 async function atRiskTimers(q: Handle, services: Services, now: number, hours: number): Promise<AtRiskEntry[]> {

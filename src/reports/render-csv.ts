@@ -69,7 +69,7 @@ export function renderReportCsv(report: ReportSummary): string {
     { section: 'summary', reason: 'attainment', met: report.totals.met, missed: report.totals.missed, attainment_percent: report.totals.attainment },
   ];
   for (const b of report.breaches) {
-    rows.push({ section: 'breach', case: b.caseId, subject: b.subject, queue: b.queue, policy: b.policy, metric: b.metric, priority: b.priority, at: b.breachedAt, due_at: b.dueAt });
+    rows.push({ section: 'breach', case: b.caseId, subject: b.subject, queue: b.queue, policy: b.policy, metric: b.metric, priority: b.priority, at: b.breachedAt, due_at: b.dueAt, reason: b.assignee === undefined ? null : b.assignee ? `assigned to ${b.assignee}` : 'unassigned' });
   }
   for (const r of report.atRisk) {
     rows.push({ section: 'at_risk', case: r.caseId, subject: r.subject, queue: r.queue, policy: r.policy, metric: r.metric, priority: r.priority, due_at: r.dueAt, minutes: r.minutesLeft, business_minutes_left: r.businessMinutesLeft });

@@ -96,8 +96,8 @@ export function renderReportHtml(report: ReportSummary): string {
 
 <h2>Breaches</h2>
 ${table(
-  ['Case', 'Subject', 'Metric', 'Policy', 'Queue', 'Priority', 'Due', 'Breached'],
-  report.breaches.map((b) => html`<tr><td>${b.caseId}</td><td dir="auto">${b.subject}</td><td>${metricName(b.metric)}</td><td>${b.policy}</td><td>${b.queue}</td><td>${b.priority}</td><td>${when(b.dueAt, zone)}</td><td>${when(b.breachedAt, zone)}</td></tr>`),
+  ['Case', 'Subject', 'Metric', 'Policy', 'Queue', 'Assigned to', 'Priority', 'Due', 'Breached'],
+  report.breaches.map((b) => html`<tr><td>${b.caseId}</td><td dir="auto">${b.subject}</td><td>${metricName(b.metric)}</td><td>${b.policy}</td><td>${b.queue}</td><td>${b.assignee === undefined ? '' : (b.assignee ?? 'unassigned')}</td><td>${b.priority}</td><td>${when(b.dueAt, zone)}</td><td>${when(b.breachedAt, zone)}</td></tr>`),
   t.breaches,
   'No breaches in this period.',
 )}

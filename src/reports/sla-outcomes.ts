@@ -8,7 +8,7 @@
  * Metric, policy and queue are the ones recorded with the outcome (the queue responsible at
  * that moment, before any escalation a breach causes).
  */
-import { sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Handle } from '../db/store/index.js';
 
 export type SlaOutcomeKind = 'met' | 'missed';
@@ -63,4 +63,47 @@ function outcomesOf(rows: readonly Row[]): SlaOutcome[] {
 /** met / (met + missed) in percent, one decimal; null when there is no outcome. */
 export function attainmentPercent(met: number, missed: number): number | null {
   return met + missed === 0 ? null : Math.round((met / (met + missed)) * 1000) / 10;
+}
+
+const CHUNK = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+const record = (data: unknown): Record<string, unknown> => (typeof data === 'string' ? JSON.parse(data) : data ?? {}) as Record<string, unknown>;
+
+/**
+ * Who held each entry's case just before the entry was recorded — the assignee by the timeline's
+ * `case.assigned` / `case.unassigned` entries with a smaller id — by entry id (null: unassigned).
+ * The dashboard's table by agent and the SLA report's breaches attribute outcomes with it.
+ */
+export async function assigneesAt(tx: Handle, outcomes: readonly { eventId: number; caseId: number }[]): Promise<Map<number, number | null>> {
+  const { caseEvents } = tx.tables;
+  const history = new Map<number, { id: number; assignee: number | null }[]>();
+  for (const part of chunks([...new Set(outcomes.map((o) => o.caseId))])) {
+    const events = await tx.db
+      .select({ id: caseEvents.id, caseId: caseEvents.caseId, type: caseEvents.type, data: caseEvents.data })
+      .from(caseEvents)
+      .where(and(inArray(caseEvents.caseId, part), or(eq(caseEvents.type, 'case.assigned'), eq(caseEvents.type, 'case.unassigned'))))
+      .orderBy(caseEvents.caseId, caseEvents.id);
+    for (const e of events) {
+      const id = record(e.data).assigneeId;
+      const list = history.get(e.caseId) ?? [];
+      list.push({ id: e.id, assignee: e.type === 'case.assigned' && typeof id === 'number' ? id : null });
+      history.set(e.caseId, list);
+    }
+  }
+  const out = new Map<number, number | null>();
+  for (const o of outcomes) {
+    let assignee: number | null = null;
+    for (const change of history.get(o.caseId) ?? []) {
+      if (change.id > o.eventId) break;
+      assignee = change.assignee;
+    }
+    out.set(o.eventId, assignee);
+  }
+  return out;
 }

@@ -267,6 +267,9 @@ describe('stored SLA escalation reports', () => {
     expect(page).toContain('<dt>Escalations</dt><dd>2</dd>');
     expect(page).toContain(`href="/cases/C-${hist.ids.C}"`);
     expect(page).toContain('Breached SLAs go to advanced support');
+    // Each breach says who held the case when it breached: C's first response and D's were Alice's, C's reopened resolution Dana's.
+    const breaches = page.slice(page.indexOf('id="breaches-heading"'), page.indexOf('</table>', page.indexOf('id="breaches-heading"')));
+    expect([...breaches.matchAll(/<td>(Alice|Dana|unassigned)<\/td>/g)].map((x) => x[1])).toEqual(['Alice', 'Dana', 'Alice']);
     // C-1004 waited 3000 minutes (since Wednesday 10:00): shown in days and hours, not raw minutes.
     expect(page).toContain('<td>2026-03-04 10:00 +01:00</td><td class="num">2 d 2 h</td>');
     expect((await m.get('/manage/reports/sla/999999')).status).toBe(404);

@@ -59,10 +59,11 @@ describe('the report for a seeded history', () => {
     const r = await buildReport(d.h.services, { ...period, timezone: 'Europe/Berlin' });
     expect(r.period).toEqual({ from: berlin('2026-03-02T00:00'), to: berlin('2026-03-03T10:30') });
     expect(r.totals).toEqual({ breaches: 3, warnings: 3, escalations: 2, atRisk: 1, met: 3, missed: 3, attainment: 50 });
-    expect(r.breaches.map((b) => [b.caseId, b.metric, b.policy, b.queue, b.breachedAt])).toEqual([
-      [ids.C, 'firstResponse', 'premium', 'general', berlin('2026-03-02T12:01')],
-      [ids.B, 'firstResponse', 'standard', 'billing', berlin('2026-03-03T10:01')],
-      [ids.C, 'resolution', 'premium', 'advanced', berlin('2026-03-03T10:01')],
+    // Who held the case when it breached: Alice (general, billing) before the escalations moved B and C to Dana.
+    expect(r.breaches.map((b) => [b.caseId, b.metric, b.policy, b.queue, b.breachedAt, b.assignee])).toEqual([
+      [ids.C, 'firstResponse', 'premium', 'general', berlin('2026-03-02T12:01'), 'Alice'],
+      [ids.B, 'firstResponse', 'standard', 'billing', berlin('2026-03-03T10:01'), 'Alice'],
+      [ids.C, 'resolution', 'premium', 'advanced', berlin('2026-03-03T10:01'), 'Dana'],
     ]);
     expect(r.escalations.map((e) => [e.caseId, e.fromQueue, e.queue, e.tier, e.reason, e.rule])).toEqual([
       [ids.C, 'general', 'advanced', 2, 'SLA breached', 'Breached SLAs go to advanced support'],
@@ -101,7 +102,8 @@ describe('the report for a seeded history', () => {
     const lines = row.csv.split('\r\n');
     expect(lines[0]).toBe('section,case,subject,queue,from_queue,tier,policy,metric,priority,state,at,due_at,minutes,count,met,missed,attainment_percent,reason,rule,business_minutes_left');
     expect(lines.at(-1)).toBe('');
-    expect(lines.filter((l) => l.startsWith('"breach",'))).toHaveLength(3);
+    // The breach rows say who held the case, in `reason` (as the oldest waiting rows do).
+    expect(lines.filter((l) => l.startsWith('"breach",')).map((l) => l.split(',').slice(-3).join(','))).toEqual(['"assigned to Alice",,', '"assigned to Alice",,', '"assigned to Dana",,']);
     expect(lines).toContain(`"at_risk","${ids.E}","'=cmd|' /C calc'!A0, ""quoted"" <script>alert(1)</script>","general",,,"standard","firstResponse","urgent",,,"${berlin('2026-03-03T11:05')}",35,,,,,,,35`);
     expect(lines).toContain('"attainment_by_queue",,,"general",,,,,,,,,,,3,1,75,,,');
     expect(lines).toContain('"summary",,,,,,,,,,,,,,3,3,50,"attainment",,');

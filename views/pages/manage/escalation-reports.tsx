@@ -199,7 +199,7 @@ export function EscalationReportPage(p: { viewer: Viewer; csrfToken: string; row
         {s.breaches.length === 0 ? (
           <EmptyState>No breaches in this period.</EmptyState>
         ) : (
-          <ManageTable caption="Breaches" captionHidden head={['Case', 'Subject', 'Metric', 'Policy', 'Queue', 'Priority', 'Due', 'Breached']}>
+          <ManageTable caption="Breaches" captionHidden head={['Case', 'Subject', 'Metric', 'Policy', 'Queue', 'Assigned to', 'Priority', 'Due', 'Breached']}>
             {s.breaches.slice(0, SHOWN).map((b) => (
               <tr>
                 <td>{caseLink(b.caseId)}</td>
@@ -207,6 +207,8 @@ export function EscalationReportPage(p: { viewer: Viewer; csrfToken: string; row
                 <td>{METRIC_LABELS[b.metric] ?? b.metric}</td>
                 <td>{b.policy}</td>
                 <td>{b.queue}</td>
+                {/* Who held the case when it breached; absent from reports stored before it was recorded. */}
+                <td>{b.assignee === undefined ? '' : (b.assignee ?? 'unassigned')}</td>
                 <td>{b.priority}</td>
                 <td>{b.dueAt ? local(b.dueAt, zone) : ''}</td>
                 <td>{local(b.breachedAt, zone)}</td>
