@@ -6,16 +6,16 @@
  *   staff spoke with the customer (the `staff.replied` / answering `call.logged` entry at that
  *   instant). A first response nobody on the staff is recorded as giving (an outbound call
  *   through the telephony hook, an imported case's history) counts for nobody: the row *No
- *   agent recorded*. Count, median and p90 in calendar and business minutes, per agent;
+ *   agent*. Count, median and p90 in calendar and business minutes, per agent;
  * - **SLA outcomes** while the case was assigned to the agent: the attainment outcomes (met and
  *   missed, attainment.ts, the scheduled report's definition) attributed to the case's assignee
  *   when the outcome was recorded, rebuilt from the timeline (`case.assigned`,
  *   `case.unassigned`, in the order they were recorded). A breach counts against whoever held
  *   the case when it breached, before the escalation it causes moves it on; an outcome on a case
- *   nobody held counts in the row *Unassigned*.
+ *   nobody held counts in the row *No agent* too (key `none`).
  * Rows: every staff member with a figure, and every active staff member who works the queue
- * (any queue, for all queues) with none, by name; then *Unassigned* / *No agent recorded* when
- * they have figures. The sums of the rows are the dashboard's totals.
+ * (any queue, for all queues) with none, by name; then *No agent* when it has figures. The sums
+ * of the rows are the dashboard's totals.
  */
 import { and, eq, inArray, or } from 'drizzle-orm';
 import { callAnswers } from '../cases/call-answers.js';
