@@ -276,6 +276,17 @@ describe('stored SLA escalation reports', () => {
     expect((await m.get('/manage/reports/sla/x')).status).toBe(404);
   });
 
+  it('renders a report stored before breaches said who held the case: those cells stay empty, not "unassigned"', async () => {
+    const old = (await createReport(hist.h.services, { from: hist.week.from, to: hist.week.to, trigger: 'manual', timezone: 'Europe/Berlin', deliver: false })).id;
+    const stored = (await report(old))!;
+    const summary = { ...stored.summary, breaches: (stored.summary.breaches as Record<string, unknown>[]).map(({ assignee: _assignee, ...b }) => b) };
+    await hist.h.services.store.write((q) => q.db.update(q.tables.slaReports).set({ summary }).where(eq(q.tables.slaReports.id, old)));
+    const page = await (await m.get(`/manage/reports/sla/${old}`)).text();
+    const breaches = page.slice(page.indexOf('id="breaches-heading"'), page.indexOf('</table>', page.indexOf('id="breaches-heading"')));
+    expect(breaches).toContain(`href="/cases/C-${hist.ids.D}"`);
+    expect(breaches).not.toMatch(/<td>(Alice|Dana|unassigned)<\/td>/);
+  });
+
   it('serves the stored CSV and HTML as downloads', async () => {
     const csv = await m.get(`/manage/reports/sla/${reportId}/report.csv`);
     expect(csv.headers.get('Content-Disposition')).toBe(`attachment; filename="sla-report-2026-03-08-${reportId}.csv"`);
