@@ -6,6 +6,7 @@ import { checkDatabase, databaseAccessError, type DatabaseProbe } from './access
 import { faultsOf, isStorageFull } from './faults.js';
 import { makeFolder } from './make-folder.js';
 import { migrateSqlite } from './migrate.js';
+import { whileBusy } from './begin.js';
 import { statement } from './fast.js';
 import { holdsYielded, UnitAwaitedIoError } from './unit-rule.js';
 import { REPO_ROOT } from '../repo-root.js';
@@ -161,7 +162,13 @@ export function transaction<T>(db: Db, fn: () => T): T {
   }
   beforeWrite(db);
   try {
-    const result = sqlite.transaction(fn).immediate();
+    // Tried again only while its BEGIN IMMEDIATE was refused (`began` still false): `fn` never runs twice.
+    let began = false;
+    const run = sqlite.transaction(() => {
+      began = true;
+      return fn();
+    });
+    const result = whileBusy(sqlite, () => run.immediate(), () => !began);
     afterWrite(db);
     return result;
   } catch (error) {

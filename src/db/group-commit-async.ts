@@ -22,6 +22,7 @@
  */
 import { afterWrite, beforeWrite, inSavepoint, rollBackSavepoint, type Db } from './client.js';
 import { statement } from './fast.js';
+import { beginImmediate } from './begin.js';
 import type { Committer, GroupCommitStats, Outcome, Unit } from './group-commit.js';
 import { commitGroup, recordFailure } from './group-outcomes.js';
 import { holdsYielded, markYielded, UnitAwaitedIoError } from './unit-rule.js';
@@ -127,7 +128,7 @@ async function runAloneAsync(db: Db, stats: GroupCommitStats, committer: Committ
   let value: unknown;
   try {
     beforeWrite(db);
-    statement(db, 'BEGIN IMMEDIATE').run();
+    beginImmediate(db);
     committer.open = ++committer.serial;
     value = unit.async ? await runAsyncUnit(db, committer, unit, true) : runSyncUnit(db, committer, unit, true);
     statement(db, 'COMMIT').run();
@@ -152,7 +153,7 @@ async function runGroupAsync(db: Db, committer: Committer, units: Unit[]): Promi
   let left: Unit[] = [];
   try {
     beforeWrite(db);
-    statement(db, 'BEGIN IMMEDIATE').run();
+    beginImmediate(db);
     committer.open = ++committer.serial;
   } catch (error) {
     afterWrite(db, error);

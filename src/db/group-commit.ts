@@ -34,6 +34,7 @@
  */
 import { afterWrite, beforeWrite, inSavepoint, type Db, type Sqlite } from './client.js';
 import { statement } from './fast.js';
+import { beginImmediate } from './begin.js';
 import { flushAsync, inSavepointAsync, nestedRefusal } from './group-commit-async.js';
 import { commitGroup, recordFailure } from './group-outcomes.js';
 
@@ -168,7 +169,7 @@ function runAlone(db: Db, stats: GroupCommitStats, unit: Unit): void {
   let value: unknown;
   try {
     beforeWrite(db);
-    statement(db, 'BEGIN IMMEDIATE').run();
+    beginImmediate(db);
     value = unit.fn();
     if (value instanceof Promise) throw new TypeError('Transaction function cannot return a promise');
     statement(db, 'COMMIT').run();
@@ -218,7 +219,7 @@ function runGroup(db: Db, committer: Committer, units: Unit[]): { rest: Unit[]; 
   let later: Unit[] = [];
   try {
     beforeWrite(db);
-    statement(db, 'BEGIN IMMEDIATE').run();
+    beginImmediate(db);
   } catch (error) {
     afterWrite(db, error);
     for (const unit of units) unit.reject(error);
