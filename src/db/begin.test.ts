@@ -48,35 +48,36 @@ describe('whileBusy', () => {
 
   it('waits out a lock held elsewhere under a CPU profiler, whose signals cut SQLite\'s own busy sleeps short', async () => {
     const { db, file } = database(5000);
-    // Another connection holds the write lock for 300 ms (a checkpoint's or another writer's hold).
+    db.$client.exec('CREATE TABLE w (id INTEGER PRIMARY KEY, who TEXT NOT NULL)');
+    // The profiler first: it signals this thread every 100 µs from here on.
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+    // Another connection writes and holds the write lock for 300 ms (a checkpoint's or another writer's hold).
     const holder = new Worker(
       `const { parentPort, workerData } = require('node:worker_threads');
        const Database = require(workerData.driver);
        const db = new Database(workerData.file);
-       db.exec('BEGIN IMMEDIATE');
+       db.exec("BEGIN IMMEDIATE; INSERT INTO w (who) VALUES ('holder')");
        parentPort.postMessage('held');
        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
        db.exec('COMMIT');
        db.close();`,
       { eval: true, workerData: { file, driver: createRequire(import.meta.url).resolve('better-sqlite3') } },
     );
-    await new Promise((resolve) => holder.once('message', resolve));
-    const session = new Session();
-    session.connect();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.setSamplingInterval', { interval: 100 });
-    await session.post('Profiler.start');
-    const started = performance.now();
     try {
+      await new Promise((resolve) => holder.once('message', resolve));
       beginImmediate(db);
-      db.$client.exec('INSERT INTO t DEFAULT VALUES; COMMIT');
+      db.$client.exec("INSERT INTO w (who) VALUES ('waiter'); COMMIT");
     } finally {
       await session.post('Profiler.stop');
       session.disconnect();
       await holder.terminate();
     }
-    expect(performance.now() - started).toBeGreaterThan(200);
-    expect(db.$client.prepare('SELECT count(*) FROM t').pluck().get()).toBe(1);
+    // Begun only once the holder had committed: its row comes first.
+    expect(db.$client.prepare('SELECT who FROM w ORDER BY id').pluck().all()).toEqual(['holder', 'waiter']);
   });
 });
 
