@@ -9,21 +9,29 @@ import type { Statement } from 'better-sqlite3';
 import { getTableColumns, getTableName, type Table } from 'drizzle-orm';
 import type { Db } from './client.js';
 
-const statements = new WeakMap<object, Map<string, Statement>>();
+type StatementCache = WeakMap<object, Map<string, Statement>>;
 
-/** A prepared statement, cached per connection by its SQL text. */
-export function statement<P extends unknown[] = unknown[], R = unknown>(db: Db, sql: string): Statement<P, R> {
-  let cache = statements.get(db.$client);
+const statements: StatementCache = new WeakMap();
+const rawStatements: StatementCache = new WeakMap();
+
+/** `sql` prepared on `db` once (in raw mode when `raw`) and kept in `caches` per connection by its text. */
+function cached(caches: StatementCache, db: Db, sql: string, raw: boolean): Statement {
+  let cache = caches.get(db.$client);
   if (!cache) {
     cache = new Map();
-    statements.set(db.$client, cache);
+    caches.set(db.$client, cache);
   }
   let stmt = cache.get(sql);
   if (!stmt) {
-    stmt = db.$client.prepare(sql);
+    stmt = raw ? db.$client.prepare(sql).raw(true) : db.$client.prepare(sql);
     cache.set(sql, stmt);
   }
-  return stmt as unknown as Statement<P, R>;
+  return stmt;
+}
+
+/** A prepared statement, cached per connection by its SQL text. */
+export function statement<P extends unknown[] = unknown[], R = unknown>(db: Db, sql: string): Statement<P, R> {
+  return cached(statements, db, sql, false) as unknown as Statement<P, R>;
 }
 
 /**
@@ -160,20 +168,8 @@ export function rowById<TTable extends Table>(db: Db, table: TTable, id: number)
 
 /** `statement` in raw mode (rows as arrays, in the SELECT's column order), cached apart from it. */
 export function rawStatement<P extends unknown[] = unknown[]>(db: Db, sql: string): Statement<P, unknown[]> {
-  let cache = rawStatements.get(db.$client);
-  if (!cache) {
-    cache = new Map();
-    rawStatements.set(db.$client, cache);
-  }
-  let stmt = cache.get(sql);
-  if (!stmt) {
-    stmt = db.$client.prepare(sql).raw(true);
-    cache.set(sql, stmt);
-  }
-  return stmt as unknown as Statement<P, unknown[]>;
+  return cached(rawStatements, db, sql, true) as unknown as Statement<P, unknown[]>;
 }
-
-const rawStatements = new WeakMap<object, Map<string, Statement>>();
 
 /** A table's rows read by one statement (`tableRows`). */
 export interface TableRows<Row> {
