@@ -17,10 +17,11 @@
  * database reads them there too. With several instances on one database a `relay`
  * (src/db/live-relay.ts) still carries beats to the others at once, stamped on arrival by the
  * receiving instance's clock (as the case presence does, src/cases/presence.ts). Signing out
- * is read from the database (availability.ts requires a live `sessions` row), so it counts at
- * once on every instance.
+ * is read from the database (`liveIn` requires a live `sessions` row), so it counts at once on
+ * every instance, for the widget and the chat routing alike.
  */
-import { gte } from 'drizzle-orm';
+import { and, eq, gt, gte, inArray } from 'drizzle-orm';
+import { SESSION_IDLE_MS } from '../auth/credential-rules.js';
 import type { Clock } from '../clock.js';
 import type { LiveRelay } from '../db/live-relay.js';
 import type { Handle } from '../db/store/index.js';
@@ -91,11 +92,26 @@ export class AgentPresence {
     return out;
   }
 
-  /** Agents heard from within `ttlMs` of `now` by this instance, or written down by any (before a restart too). */
+  /**
+   * Agents heard from within `ttlMs` of `now` by this instance, or written down by any (before a
+   * restart too), who are still signed in: a sign-in session not ended (signed out, a new
+   * password, access revoked, deactivated, expired or idle too long), read from the database so
+   * it counts at once on every instance. A beat says the workspace was open, not that it still
+   * is: the chat routing (assign.ts) preferred an agent who had just signed out, and their chats
+   * waited for nobody until the beat aged.
+   */
   async liveIn(q: Handle, now: number): Promise<number[]> {
     const t = q.tables.agentPresence;
     const kept = await q.db.select({ staffId: t.staffId }).from(t).where(gte(t.seenAt, now - this.ttlMs));
-    return [...new Set([...this.live(now), ...kept.map((row) => row.staffId)])];
+    const heard = [...new Set([...this.live(now), ...kept.map((row) => row.staffId)])];
+    if (heard.length === 0) return [];
+    const { sessions } = q.tables;
+    const signedIn = await q.db
+      .selectDistinct({ staffId: sessions.principalId })
+      .from(sessions)
+      .where(and(eq(sessions.principalType, 'staff'), inArray(sessions.principalId, heard), gt(sessions.expiresAt, now), gte(sessions.lastSeenAt, now - SESSION_IDLE_MS)));
+    const live = new Set(signedIn.map((row) => row.staffId));
+    return heard.filter((id) => live.has(id));
   }
 }
 

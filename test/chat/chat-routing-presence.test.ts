@@ -2,7 +2,8 @@
  * A live chat goes to an agent with the workspace open now (src/chat/agent-presence.ts), before
  * a fairer one who is away (src/assignment/pick-agent.ts); when no one who fits is there, to the
  * first who fits, as any case. Presence is the server's clock: a beat older than
- * CHAT_AGENT_PRESENCE_SECONDS counts for nothing.
+ * CHAT_AGENT_PRESENCE_SECONDS counts for nothing, and so does a recent one of an agent whose
+ * sign-in ended (signed out, access revoked).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSite } from '../../src/chat/sites.js';
@@ -10,6 +11,7 @@ import { parseChannelsKey } from '../../src/channels/secrets.js';
 import { createServices } from '../../src/compose.js';
 import { createApp } from '../../src/http/app.js';
 import { ADMIN_TOKEN, createHarness, type Harness } from '../support/harness.js';
+import { signedIn } from '../support/pages.js';
 import { chatCaller } from './support.js';
 
 const HOST = 'https://shop.example';
@@ -36,7 +38,9 @@ describe('a live chat’s agent', () => {
     // Bob is first by fairness (lower id, never assigned); Dana has the workspace open.
     const bob = h.agent({ name: 'Bob', queues: [queue] });
     const dana = h.agent({ name: 'Dana', queues: [queue] });
-    await h.services.chat.agents.beat(dana.id, h.clock.now());
+    const bobPage = signedIn(h, bob);
+    const danaPage = signedIn(h, dana);
+    expect((await danaPage.get('/inbox?stamp=x')).status).toBe(200);
     expect(await assignee(await chatCase(site.id, 'ann@example.com'))).toBe(dana.id);
 
     // Dana's beat ages past the presence window: no one is there, the chat goes to the fairest who fits.
@@ -44,9 +48,33 @@ describe('a live chat’s agent', () => {
     expect(await assignee(await chatCase(site.id, 'ben@example.com'))).toBe(bob.id);
 
     // Both there: fairness decides as for any case (one case each; Dana was assigned longer ago).
-    await h.services.chat.agents.beat(bob.id, h.clock.now());
-    await h.services.chat.agents.beat(dana.id, h.clock.now());
+    expect((await bobPage.get('/inbox?stamp=x')).status).toBe(200);
+    expect((await danaPage.get('/inbox?stamp=x')).status).toBe(200);
     expect(await assignee(await chatCase(site.id, 'cat@example.com'))).toBe(dana.id);
+  });
+
+  it('is not one who signed out, or whose access was revoked, though their last beat is recent', async () => {
+    h = createHarness({ services: { channelsKey: parseChannelsKey('78'.repeat(32)) } });
+    const queue = h.queue('shopchat');
+    const bob = h.agent({ name: 'Bob', queues: [queue] });
+    const dana = h.agent({ name: 'Dana', queues: [queue] });
+    const cleo = h.agent({ name: 'Cleo', email: 'cleo@casebook.test', queues: [queue] });
+    await h.settled();
+    const site = await createSite(h.services, { name: 'Shop', origins: HOST, greeting: '', calendar: '', queue });
+    expect(bob.id).toBeLessThan(dana.id); // Bob first by fairness, then Dana
+    expect(dana.id).toBeLessThan(cleo.id);
+    const bobPage = signedIn(h, bob);
+    const danaPage = signedIn(h, dana);
+    const cleoPage = signedIn(h, cleo);
+    for (const page of [bobPage, danaPage, cleoPage]) expect((await page.get('/inbox?stamp=x')).status).toBe(200);
+    // Bob ends his shift: signed out a second after his inbox last polled. The chat waits for nobody with him.
+    h.clock.advance(1_000);
+    expect((await bobPage.post('/logout')).status).toBe(303);
+    expect(await assignee(await chatCase(site.id, 'ann@example.com'))).toBe(dana.id);
+    // Cleo's account is compromised: an admin revokes its access (every session ends). Dana has one chat now, Cleo none.
+    const revoked = await h.api('POST', '/api/v1/users/password-links', { token: ADMIN_TOKEN, body: { email: 'cleo@casebook.test', revokeAccess: true } });
+    expect(revoked.status).toBe(201);
+    expect(await assignee(await chatCase(site.id, 'ben@example.com'))).toBe(dana.id);
   });
 
   it('is one with the workspace open across a restart: the beat written down counts until the next one comes', async () => {
@@ -57,7 +85,7 @@ describe('a live chat’s agent', () => {
     await h.settled();
     const site = await createSite(h.services, { name: 'Shop', origins: HOST, greeting: '', calendar: '', queue });
     expect(bob.id).toBeLessThan(dana.id); // Bob first by fairness
-    await h.services.chat.agents.beat(dana.id, h.clock.now());
+    expect((await signedIn(h, dana).get('/inbox?stamp=x')).status).toBe(200);
     // A restarted instance on the same database (nothing in its memory) takes the chat, half a minute later.
     const restarted = createServices(h.services.store, h.clock, { channelsKey: parseChannelsKey('78'.repeat(32)) });
     await restarted.definitions.refresh();
