@@ -6,7 +6,7 @@
  * account's earlier password links, and setting a password (with any link) revokes every
  * outstanding link of the account — sign-in links too — and ends the account's sessions.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError } from '../errors.js';
@@ -89,7 +89,8 @@ export interface IssuePasswordLinkOptions {
   /**
    * The account is compromised: in the same transaction its password is cleared (it signs in
    * with nothing but the new link), every session ends, every API token is revoked and every
-   * other one-time link goes; audited (`access-revoked`, the counts).
+   * other one-time link goes, a portal sign-up pending at the address included; audited
+   * (`access-revoked`, the counts).
    */
   revokeAccess?: boolean;
   /** Who asks (the audit entry of `revokeAccess`). */
@@ -130,7 +131,13 @@ export function issuePasswordLink(services: Services, email: string, options: Is
       await q.db.update(t).set({ passwordHash: null, updatedAt: now }).where(eq(t.id, ref.id));
       sessionsEnded = await endSessionsOf(q, ref);
       apiTokensRevoked = await revokeApiTokensOf(q, ref, now);
-      const linksRevoked = await revokeLinks(q, ref);
+      // A portal sign-up still waiting for its confirmation at this address is a way in too: used,
+      // it signs in as the customer the address now is (and sets the password just cleared).
+      const signUps = await q.db
+        .delete(q.tables.signUps)
+        .where(and(eq(q.tables.signUps.email, address), isNull(q.tables.signUps.usedAt)))
+        .returning({ tokenHash: q.tables.signUps.tokenHash });
+      const linksRevoked = (await revokeLinks(q, ref)) + signUps.length;
       await auditIn(q, services.clock, options.actor ?? SYSTEM_ACTOR, ref.type, ref.id, 'access-revoked', null, {
         passwordCleared: before?.passwordHash !== null && before?.passwordHash !== undefined,
         sessionsEnded,

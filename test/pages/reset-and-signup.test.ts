@@ -10,6 +10,7 @@ import { createSession, findSession } from '../../src/auth/sessions.js';
 import { signIn } from '../../src/auth/sign-in.js';
 import { SIGN_UP_TTL_MS } from '../../src/auth/sign-up.js';
 import type { SignupPolicy } from '../../src/auth/signup-policy.js';
+import { issuePasswordLink } from '../../src/users/password-tokens.js';
 import { DomainError } from '../../src/errors.js';
 import { LINK_ON_ITS_WAY, SIGNUP_LINK_ON_ITS_WAY } from '../../src/http/pages/access.js';
 import { accessWorld, linkIn, tokenOf, type AccessWorld } from '../support/access.js';
@@ -164,6 +165,21 @@ describe('sign-up', () => {
     expect((await v.post('/signup/confirm', { token: tokenOf(fresh), name: 'Late', password: '', confirm: '' })).status).toBe(303);
     expect((await customerNamed('late@example.net'))!.passwordHash).toBeNull();
     expect((await signUpRows()).filter((s) => s.usedAt === null)).toEqual([]);
+  });
+
+  it('a sign-up pending at an address that is now a customer dies with the account\'s access (revokeAccess): it no longer signs in as them', async () => {
+    w = await accessWorld({ signup: { mode: 'open' } });
+    const link = linkIn((await signUp('cara@example.net', 'Cara'))!.text, '/signup/confirm');
+    // The address becomes a customer meanwhile (a mail, the API), whose account is later compromised.
+    const cara = w.h.customer({ email: 'cara@example.net', name: 'Cara' });
+    await setPassword(w.h, cara, 'the old password');
+    const issued = await issuePasswordLink(w.h.services, 'cara@example.net', { revokeAccess: true });
+    expect(issued.ref).toEqual({ type: 'customer', id: cara.id });
+    expect((await open(link)).page.status).toBe(404);
+    expect(await signUpRows()).toEqual([]);
+    expect((await customerNamed('cara@example.net'))!.passwordHash).toBeNull();
+    const audit = await w.h.all<{ after: unknown }>("SELECT after FROM audit_log WHERE action = 'access-revoked' AND entity_id = ?", String(cara.id));
+    expect(typeof audit[0]!.after === 'string' ? JSON.parse(audit[0]!.after) : audit[0]!.after).toMatchObject({ linksRevoked: 1 });
   });
 
   it('open or not: an existing customer gets a link to their account, never a second account; staff get the staff note', async () => {
