@@ -142,11 +142,9 @@ export interface ListedToken {
 
 /** Every token of the account with this address, newest first (never a hash); NOT_FOUND when there is no such account. */
 export async function listApiTokens(q: Handle, email: string, now: number): Promise<{ principal: { type: PrincipalType; id: number }; tokens: ListedToken[] }> {
-  const { staff, customers, apiTokens: t } = q.tables;
-  const [member] = await q.db.select({ id: staff.id }).from(staff).where(eq(staff.email, email)).limit(1);
-  const [customer] = member ? [] : await q.db.select({ id: customers.id }).from(customers).where(eq(customers.email, email)).limit(1);
-  if (!member && !customer) throw new DomainError('NOT_FOUND', `No account with the address ${email}.`);
-  const principal = member ? { type: 'staff' as const, id: member.id } : { type: 'customer' as const, id: customer!.id };
+  const t = q.tables.apiTokens;
+  const { type, id } = await accountByEmail(q, email, { deactivated: 'include' });
+  const principal = { type, id };
   const rows = await q.db
     .select()
     .from(t)
@@ -187,11 +185,14 @@ export interface IssuedToken extends CreatedToken {
   expiresAt: number | null;
 }
 
-/** The account with this address: NOT_FOUND when there is none, FORBIDDEN for deactivated staff. */
-async function accountByEmail(q: Handle, email: string): Promise<{ type: PrincipalType; id: number; role: Role }> {
+/**
+ * The account with this address (canonical), staff first: NOT_FOUND when there is none;
+ * FORBIDDEN for deactivated staff unless `deactivated: 'include'` (a list of what they hold).
+ */
+export async function accountByEmail(q: Handle, email: string, options: { deactivated?: 'refuse' | 'include' } = {}): Promise<{ type: PrincipalType; id: number; role: Role }> {
   const { staff, customers } = q.tables;
   const [member] = await q.db.select({ id: staff.id, name: staff.name, active: staff.active, role: staff.role }).from(staff).where(eq(staff.email, email)).limit(1);
-  if (member && !member.active) throw new DomainError('FORBIDDEN', `${member.name} is deactivated.`);
+  if (member && !member.active && options.deactivated !== 'include') throw new DomainError('FORBIDDEN', `${member.name} is deactivated.`);
   if (member) return { type: 'staff', id: member.id, role: member.role };
   const [customer] = await q.db.select({ id: customers.id }).from(customers).where(eq(customers.email, email)).limit(1);
   if (!customer) throw new DomainError('NOT_FOUND', `No account with the address ${email}.`);

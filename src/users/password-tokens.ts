@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Handle } from '../db/store/index.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { Services } from '../services.js';
-import { liveApiTokensOf, revokeApiTokensOf } from '../auth/api-tokens.js';
+import { accountByEmail, liveApiTokensOf, revokeApiTokensOf } from '../auth/api-tokens.js';
 import { auditIn } from '../audit/record-audit.js';
 import { createLink, findLink, LINK_TTL_MS, purgeLinks, revokeLinks, useLink } from '../auth/links.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password.js';
@@ -117,11 +117,8 @@ export function issuePasswordLink(services: Services, email: string, options: Is
   const address = canonicalEmail(email);
   return services.store.write(async (q) => {
     const { staff, customers } = q.tables;
-    const [member] = await q.db.select({ id: staff.id, active: staff.active }).from(staff).where(eq(staff.email, address)).limit(1);
-    const [customer] = member ? [] : await q.db.select({ id: customers.id }).from(customers).where(eq(customers.email, address)).limit(1);
-    if (member && !member.active) throw new DomainError('FORBIDDEN', `The account ${address} is deactivated.`);
-    if (!member && !customer) throw new DomainError('NOT_FOUND', `No account with the address ${address}.`);
-    const ref: PrincipalRef = member ? { type: 'staff', id: member.id } : { type: 'customer', id: customer!.id };
+    const { type, id } = await accountByEmail(q, address);
+    const ref: PrincipalRef = { type, id };
     const now = services.clock.now();
     let sessionsEnded = 0;
     let apiTokensRevoked = 0;
