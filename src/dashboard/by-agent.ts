@@ -20,6 +20,7 @@
 import { and, eq, inArray, or } from 'drizzle-orm';
 import { callAnswers } from '../cases/call-answers.js';
 import type { Handle } from '../db/store/index.js';
+import { inChunks, json } from '../db/store/rows.js';
 import { assigneesAt, attainmentPercent, type SlaOutcome } from '../reports/sla-outcomes.js';
 import type { AttainmentMetric } from './attainment.js';
 import type { DurationMetric, DurationRow } from './durations.js';
@@ -47,16 +48,7 @@ export interface AgentMetric {
   rows: AgentRow[];
 }
 
-const CHUNK = 500;
 
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
-
-const record = (data: unknown): Record<string, unknown> =>
-  (typeof data === 'string' ? JSON.parse(data) : data ?? {}) as Record<string, unknown>;
 
 /** Who gave each first response: case id → staff id, or null when no staff member is recorded. */
 async function responders(tx: Handle, rows: readonly DurationRow[]): Promise<Map<number, number | null>> {
@@ -64,7 +56,7 @@ async function responders(tx: Handle, rows: readonly DurationRow[]): Promise<Map
   const at = new Map(rows.map((r) => [r.caseId, r.end]));
   const out = new Map<number, number | null>(rows.map((r) => [r.caseId, null]));
   const decided = new Set<number>();
-  for (const part of chunks([...at.keys()])) {
+  for (const part of inChunks([...at.keys()])) {
     const events = await tx.db
       .select({ id: caseEvents.id, caseId: caseEvents.caseId, type: caseEvents.type, at: caseEvents.at, actorType: caseEvents.actorType, actorId: caseEvents.actorId, data: caseEvents.data })
       .from(caseEvents)
@@ -74,7 +66,7 @@ async function responders(tx: Handle, rows: readonly DurationRow[]): Promise<Map
       .orderBy(caseEvents.caseId, caseEvents.id);
     for (const e of events) {
       if (decided.has(e.caseId) || e.at !== at.get(e.caseId)) continue;
-      if (e.type === 'call.logged' && !callAnswers(e.actorType, record(e.data).direction)) continue;
+      if (e.type === 'call.logged' && !callAnswers(e.actorType, json<{ direction?: unknown } | null>(e.data)?.direction)) continue;
       decided.add(e.caseId);
       out.set(e.caseId, e.actorType === 'staff' && e.actorId !== null ? e.actorId : null);
     }
@@ -107,7 +99,7 @@ export async function byAgent(tx: Handle, q: DashboardQuery, firstResponse: Dura
 
   const ids = [...groups.keys()].filter((k) => k !== 'none').map(Number);
   const people = new Map<number, { name: string; active: boolean }>();
-  for (const part of chunks(ids)) {
+  for (const part of inChunks(ids)) {
     for (const s of await tx.db.select({ id: staff.id, name: staff.name, active: staff.active }).from(staff).where(inArray(staff.id, part))) people.set(s.id, s);
   }
   const rows = [...groups].map(([key, g]): AgentRow => {

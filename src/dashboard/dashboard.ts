@@ -6,6 +6,7 @@
 import { inArray } from 'drizzle-orm';
 import { caseRef } from '../cases/case-ref.js';
 import { allowLongStatements, type Handle } from '../db/store/index.js';
+import { inChunks } from '../db/store/rows.js';
 import type { Services } from '../services.js';
 import { zoneAbbreviation } from '../text/time-zones.js';
 import { attainment, type AttainmentGroup, type AttainmentMetric } from './attainment.js';
@@ -89,13 +90,6 @@ export interface DrillCustomer {
 
 export type Drill = { title: string; kind: 'cases'; rows: DrillCase[] } | { title: string; kind: 'customers'; rows: DrillCustomer[] };
 
-const CHUNK = 500;
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
 
 const METRIC_NAMES: Record<string, string> = { firstResponse: 'First response', nextResponse: 'Next response', resolution: 'Resolution' };
 
@@ -108,7 +102,7 @@ function formatAt(ms: number, zone: string): string {
 async function caseRows(tx: Handle, ids: readonly number[], details: (id: number, index: number) => string): Promise<DrillCase[]> {
   const { cases } = tx.tables;
   const found = new Map<number, { subject: string; queue: string; status: string; customerId: number }>();
-  for (const part of chunks([...new Set(ids)])) {
+  for (const part of inChunks([...new Set(ids)])) {
     for (const r of await tx.db
       .select({ id: cases.id, subject: cases.subject, queue: cases.queueId, status: cases.status, customerId: cases.customerId })
       .from(cases)
@@ -126,7 +120,7 @@ async function caseRows(tx: Handle, ids: readonly number[], details: (id: number
 async function customerNames(tx: Handle, ids: readonly number[]): Promise<Map<number, string>> {
   const { customers } = tx.tables;
   const out = new Map<number, string>();
-  for (const part of chunks([...new Set(ids)])) {
+  for (const part of inChunks([...new Set(ids)])) {
     for (const r of await tx.db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, part))) out.set(r.id, r.name);
   }
   return out;
@@ -174,7 +168,7 @@ async function drillIn(tx: Handle, services: Services, q: DashboardQuery, spec: 
       const m = await churn(tx, q);
       const { customers } = tx.tables;
       const rows: DrillCustomer[] = [];
-      for (const part of chunks(m.churnedCustomerIds)) {
+      for (const part of inChunks(m.churnedCustomerIds)) {
         rows.push(
           ...(await tx.db
             .select({ id: customers.id, name: customers.name, email: customers.email, organization: customers.organization, churnedAt: customers.churnedAt })

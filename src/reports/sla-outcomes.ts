@@ -10,6 +10,7 @@
  */
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Handle } from '../db/store/index.js';
+import { inChunks, json } from '../db/store/rows.js';
 
 export type SlaOutcomeKind = 'met' | 'missed';
 
@@ -65,15 +66,7 @@ export function attainmentPercent(met: number, missed: number): number | null {
   return met + missed === 0 ? null : Math.round((met / (met + missed)) * 1000) / 10;
 }
 
-const CHUNK = 500;
 
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
-
-const record = (data: unknown): Record<string, unknown> => (typeof data === 'string' ? JSON.parse(data) : data ?? {}) as Record<string, unknown>;
 
 /**
  * Who held each entry's case just before the entry was recorded — the assignee by the timeline's
@@ -83,14 +76,14 @@ const record = (data: unknown): Record<string, unknown> => (typeof data === 'str
 export async function assigneesAt(tx: Handle, outcomes: readonly { eventId: number; caseId: number }[]): Promise<Map<number, number | null>> {
   const { caseEvents } = tx.tables;
   const history = new Map<number, { id: number; assignee: number | null }[]>();
-  for (const part of chunks([...new Set(outcomes.map((o) => o.caseId))])) {
+  for (const part of inChunks([...new Set(outcomes.map((o) => o.caseId))])) {
     const events = await tx.db
       .select({ id: caseEvents.id, caseId: caseEvents.caseId, type: caseEvents.type, data: caseEvents.data })
       .from(caseEvents)
       .where(and(inArray(caseEvents.caseId, part), or(eq(caseEvents.type, 'case.assigned'), eq(caseEvents.type, 'case.unassigned'))))
       .orderBy(caseEvents.caseId, caseEvents.id);
     for (const e of events) {
-      const id = record(e.data).assigneeId;
+      const id = json<{ assigneeId?: unknown } | null>(e.data)?.assigneeId;
       const list = history.get(e.caseId) ?? [];
       list.push({ id: e.id, assignee: e.type === 'case.assigned' && typeof id === 'number' ? id : null });
       history.set(e.caseId, list);

@@ -64,6 +64,13 @@ export async function tableRowsOf<T extends Table>(q: Handle, table: T, text: st
   return (await q.all<Record<string, unknown>>(bound(locked ? `${text} FOR NO KEY UPDATE` : text, params))).map((row) => m.fromRow(row));
 }
 
+/** Rows to look up `IN (…)`, 500 at a time: under both dialects' limits on bound parameters. */
+export function inChunks<T>(items: readonly T[], size = 500): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 /** A JSON column read raw: text on SQLite, already parsed on PostgreSQL. */
 export function json<T>(value: unknown): T {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
