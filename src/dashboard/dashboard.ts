@@ -90,7 +90,6 @@ export interface DrillCustomer {
 
 export type Drill = { title: string; kind: 'cases'; rows: DrillCase[] } | { title: string; kind: 'customers'; rows: DrillCustomer[] };
 
-
 const METRIC_NAMES: Record<string, string> = { firstResponse: 'First response', nextResponse: 'Next response', resolution: 'Resolution' };
 
 /** "1 Dec 2026, 14:50 CET": in the report's zone, named. */
