@@ -68,6 +68,16 @@ describe('rows read as arrays', () => {
     expect(objectRows(db, 'SELECT id FROM things WHERE id = ?').get(9)).toBeUndefined();
   });
 
+  it('iterates row by row, and a reader that stops early leaves the connection free', () => {
+    const rows = objectRows<{ id: number; name: string }>(db, 'SELECT id, name FROM things ORDER BY id');
+    for (const row of rows.iterate()) {
+      expect(row).toEqual({ id: 1, name: 'one' });
+      break;
+    }
+    db.$client.exec("BEGIN IMMEDIATE; INSERT INTO things (id, name, active) VALUES (3, 'three', 1); COMMIT");
+    expect([...rows.iterate()].map((r) => r.name)).toEqual(['one', 'two', 'three']);
+  });
+
   it('follows a `*` statement SQLite prepared again after the table changed', () => {
     const rows = objectRows<Record<string, unknown>>(db, 'SELECT * FROM things WHERE id = ?');
     const mapped = tableRows(db, things, 'SELECT * FROM things WHERE id = ?');

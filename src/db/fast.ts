@@ -175,6 +175,8 @@ export function rawStatement<P extends unknown[] = unknown[]>(db: Db, sql: strin
 export interface TableRows<Row> {
   get(...params: unknown[]): Row | undefined;
   all(...params: unknown[]): Row[];
+  /** Row by row, for a reader that may stop early (the statement is reset when it does). */
+  iterate(...params: unknown[]): IterableIterator<Row>;
 }
 
 const tableReaders = new WeakMap<Statement, TableRows<unknown>>();
@@ -261,6 +263,9 @@ function readerOf(stmt: Statement<unknown[], unknown[]>, fromValues: (values: un
       return values === undefined ? undefined : fromValues(values);
     },
     all: (...params) => stmt.all(...params).map(fromValues),
+    *iterate(...params) {
+      for (const values of stmt.iterate(...params)) yield fromValues(values);
+    },
   };
 }
 
