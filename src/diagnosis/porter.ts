@@ -5,6 +5,8 @@
  * library's. `porter.test.ts` compares it with FTS5 itself on thousands of words.
  */
 
+import { memoizeWord } from '../text/word-memo.js';
+
 type Condition = (stem: string) => boolean;
 
 function isVowel(c: string, yIsVowel: boolean): boolean {
@@ -161,8 +163,10 @@ function step1A(word: string): string {
 const MIN_TOKEN = 3;
 const MAX_TOKEN = 64;
 
-/** The token FTS5's `porter` tokenizer makes of a lower-case ASCII token. */
-export function porterStem(token: string): string {
+/** The token FTS5's `porter` tokenizer makes of a lower-case ASCII token (recent words remembered: word-memo.ts). */
+export const porterStem = memoizeWord(stem);
+
+function stem(token: string): string {
   if (token.length > MAX_TOKEN || token.length < MIN_TOKEN) return token;
   let w = step1A(token);
   const b = step(w, STEP_1B);

@@ -37,7 +37,15 @@ export interface IndexedProblem {
   /** Token → its occurrences weighted by column (bm25's phrase frequency). */
   frequency: Map<string, number>;
   /** Memo of the problem's words for `sharedWords` (search-problems.ts). */
-  words?: Set<string>;
+  words?: ProblemWords;
+}
+
+/** A problem's words as `sharedWords` (search-problems.ts) looks them up. */
+export interface ProblemWords {
+  /** Its words' stems. */
+  stems: Set<string>;
+  /** Every beginning of five letters or more of those stems (each stem of five or more included). */
+  beginnings: Set<string>;
 }
 
 export interface ProblemIndex {

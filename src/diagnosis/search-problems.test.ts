@@ -7,7 +7,7 @@ import { problems } from '../db/schema/index.js';
 import { DEMO_PROBLEMS } from '../seed/seed-demo.js';
 import { porterStem } from './porter.js';
 import { problemIndex, rankProblems } from './problem-index.js';
-import { diagnose, searchProblems, searchTerms } from './search-problems.js';
+import { diagnose, problemWords, searchProblems, searchTerms, sharedWords } from './search-problems.js';
 
 let h: Harness;
 let ids: { login: number; charge: number; sync: number };
@@ -30,6 +30,29 @@ describe('searchTerms', () => {
   });
   it('caps the number of words searched', () => {
     expect(searchTerms(Array.from({ length: 40 }, (_, i) => `word${i}`).join(' '))).toHaveLength(12);
+  });
+});
+
+describe('sharedWords', () => {
+  // The definition, word against word: equal, or the shorter (five letters or more) starts the longer.
+  const sameWord = (a: string, b: string) => a === b || (a.length <= b.length ? a.length >= 5 && b.startsWith(a) : b.length >= 5 && a.startsWith(b));
+  const byDefinition = (stems: string[], words: string[]) => new Set(stems.filter((t) => words.some((w) => sameWord(t, w)))).size;
+
+  it('counts what the word-against-word definition counts', () => {
+    // Few letters, so that words start one another often.
+    const stem = fc.string({ unit: fc.constantFrom('a', 'b', 'c'), minLength: 1, maxLength: 9 });
+    fc.assert(
+      fc.property(fc.array(stem, { maxLength: 12 }), fc.array(stem, { maxLength: 30 }), (stems, words) => {
+        expect(sharedWords(stems, problemWords(words))).toBe(byDefinition(stems, words));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it('names "connect" by "connection" and back, never "app" by "appointments"', () => {
+    expect(sharedWords(['connect'], problemWords(['connection']))).toBe(1);
+    expect(sharedWords(['connection'], problemWords(['connect']))).toBe(1);
+    expect(sharedWords(['app', 'appoint'], problemWords(['appointments']))).toBe(1);
+    expect(sharedWords(['char', 'charg', 'charg'], problemWords(['charge']))).toBe(1);
   });
 });
 

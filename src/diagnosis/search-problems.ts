@@ -20,6 +20,7 @@ import type { Db } from '../db/client.js';
 import type { Handle } from '../db/store/index.js';
 import { stemWord } from '../rules/words.js';
 import { pgDiagnosis } from './pg.js';
+import type { ProblemWords } from './problem-index.js';
 import { rankedOnSqlite, sqliteDiagnosis, type RankedProblem } from './sqlite.js';
 
 export interface ProblemMatch {
@@ -61,39 +62,42 @@ export function searchTerms(text: string, max = MAX_TERMS): string[] {
   return out;
 }
 
+/** Two stems name the same word when equal, or when the shorter, of this many letters or more, starts the longer. */
+const SAME_BEGINNING = 5;
+
 /**
- * All of a problem's words, folded to their stems; its synonyms come after long symptom lists
- * and are never cut off.
+ * All of a problem's words, folded to their stems (its synonyms come after long symptom lists
+ * and are never cut off), with their beginnings for `sharedWords`.
  */
-function stemsOf(text: string): Set<string> {
-  return new Set(searchTerms(text, Number.POSITIVE_INFINITY).map(stemWord));
+function wordsOf(text: string): ProblemWords {
+  return problemWords(searchTerms(text, Number.POSITIVE_INFINITY).map(stemWord));
+}
+
+/** A problem's stems as `sharedWords` looks them up. */
+export function problemWords(stems: Iterable<string>): ProblemWords {
+  const words = { stems: new Set(stems), beginnings: new Set<string>() };
+  for (const stem of words.stems) for (let n = SAME_BEGINNING; n <= stem.length; n++) words.beginnings.add(stem.slice(0, n));
+  return words;
 }
 
 /**
- * Two stems name the same word when equal ("charged" and "charges"), or when the shorter, of
- * five letters or more, starts the longer ("connect" and "connection"): "app" is not "appointments".
+ * Whether the problem has a word that names the same as the request's stem `t`: the same stem
+ * ("charged" and "charges"), or one of five letters or more that starts the other ("connect"
+ * and "connection", either way round); "app" is not "appointments".
  */
-function sameWord(a: string, b: string): boolean {
-  if (a === b) return true;
-  return a.length <= b.length ? a.length >= 5 && b.startsWith(a) : b.length >= 5 && a.startsWith(b);
+function namedBy(t: string, words: ProblemWords): boolean {
+  if (words.stems.has(t)) return true;
+  // t starts a longer problem word.
+  if (t.length >= SAME_BEGINNING && words.beginnings.has(t)) return true;
+  // A shorter problem word starts t.
+  for (let n = SAME_BEGINNING; n < t.length; n++) if (words.stems.has(t.slice(0, n))) return true;
+  return false;
 }
 
-/** How many of the request's stems the problem's words name (see `sameWord`). */
-function sharedWords(stems: readonly string[], problemWords: ReadonlySet<string>): number {
+/** How many of the request's distinct stems the problem's words name (see `namedBy`). */
+export function sharedWords(stems: readonly string[], words: ProblemWords): number {
   const shared = new Set<string>();
-  for (const t of stems) {
-    if (shared.has(t)) continue;
-    if (problemWords.has(t)) {
-      shared.add(t);
-      continue;
-    }
-    for (const w of problemWords) {
-      if (sameWord(t, w)) {
-        shared.add(t);
-        break;
-      }
-    }
-  }
+  for (const t of stems) if (!shared.has(t) && namedBy(t, words)) shared.add(t);
   return shared.size;
 }
 
@@ -134,8 +138,8 @@ function matchTerms(db: Db, terms: readonly string[], stems: readonly string[], 
 /** The ranked rows as matches: shared words first, then bm25, then id. */
 function scoreRows(rows: readonly RankedProblem[], stems: readonly string[], limit: number): ProblemMatch[] {
   const matches = rows.map((row) => {
-    const problemStems = row.indexed ? (row.indexed.words ??= stemsOf(`${row.title} ${row.symptoms} ${row.synonyms}`)) : stemsOf(`${row.title} ${row.symptoms} ${row.synonyms}`);
-    return { problemId: row.id, title: row.title, solution: row.solution, sharedWords: sharedWords(stems, problemStems), score: Number((-row.rank).toFixed(4)) };
+    const words = row.indexed ? (row.indexed.words ??= wordsOf(`${row.title} ${row.symptoms} ${row.synonyms}`)) : wordsOf(`${row.title} ${row.symptoms} ${row.synonyms}`);
+    return { problemId: row.id, title: row.title, solution: row.solution, sharedWords: sharedWords(stems, words), score: Number((-row.rank).toFixed(4)) };
   });
   matches.sort((a, b) => b.sharedWords - a.sharedWords || b.score - a.score || a.problemId - b.problemId);
   return matches.slice(0, limit);

@@ -12,6 +12,7 @@
  */
 
 import { foldAccents } from '../text/fold.js';
+import { memoizeWord } from '../text/word-memo.js';
 
 const VOWELS = 'aeiouy';
 const isVowel = (c: string | undefined): boolean => c !== undefined && VOWELS.includes(c);
@@ -78,7 +79,9 @@ function verbStem(w: string): string {
  * "cancelling" are "cancel", "installed" is "instal"; "bill", "spell" keep theirs). Words of
  * up to three letters and words with digits stay as they are.
  */
-export function stemWord(word: string): string {
+export const stemWord = memoizeWord(stemOf);
+
+function stemOf(word: string): string {
   if (word.length <= 3 || /\d/.test(word)) return word;
   let w = verbStem(singular(word));
   // A final "e" goes when at least four letters stay, or from four letters starting with a vowel ("edge", "ease": no three-letter word to fold into).
