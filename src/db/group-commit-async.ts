@@ -25,6 +25,7 @@ import { statement } from './fast.js';
 import { beginImmediate } from './begin.js';
 import type { Committer, GroupCommitStats, Outcome, Unit } from './group-commit.js';
 import { commitGroup, recordFailure } from './group-outcomes.js';
+import { startStaging } from './search-staging.js';
 import { holdsYielded, markYielded, UnitAwaitedIoError } from './unit-rule.js';
 
 /** Why a unit cannot join the transaction open on this connection now (null: it can, as a savepoint). */
@@ -160,6 +161,7 @@ async function runGroupAsync(db: Db, committer: Committer, units: Unit[]): Promi
     for (const unit of units) unit.reject(error);
     return [];
   }
+  startStaging(db);
   stats.groups++;
   const started = performance.now();
   for (let i = 0; i < units.length; i++) {

@@ -37,6 +37,7 @@ import { statement } from './fast.js';
 import { beginImmediate } from './begin.js';
 import { flushAsync, inSavepointAsync, nestedRefusal } from './group-commit-async.js';
 import { commitGroup, recordFailure } from './group-outcomes.js';
+import { startStaging } from './search-staging.js';
 
 export { UnitAwaitedIoError, watched } from './unit-rule.js';
 
@@ -225,6 +226,7 @@ function runGroup(db: Db, committer: Committer, units: Unit[]): { rest: Unit[]; 
     for (const unit of units) unit.reject(error);
     return { rest: [], later: [] };
   }
+  startStaging(db);
   stats.groups++;
   const started = performance.now();
   for (let i = 0; i < units.length; i++) {

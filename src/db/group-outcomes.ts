@@ -7,6 +7,7 @@ import { afterWrite, type Db } from './client.js';
 import { statement } from './fast.js';
 import { isStorageFull } from './faults.js';
 import type { Outcome, Unit } from './group-commit.js';
+import { indexStaged, stopStaging } from './search-staging.js';
 
 /**
  * Records the failure of the unit just run (the last of `outcomes` to be). `lost`: SQLite rolled
@@ -24,11 +25,13 @@ export function recordFailure(db: Db, outcomes: Outcome[], error: unknown): { lo
 /**
  * Commits the group's transaction, if SQLite still has it open, and answers each unit with its
  * outcome — a failed COMMIT fails every unit that had succeeded. `full`: a unit was refused for
- * lack of space, so this commit (of smaller units) proves nothing about space.
+ * lack of space, so this commit (of smaller units) proves nothing about space. The group's new
+ * search documents go into the index first (search-staging.ts).
  */
 export function commitGroup(db: Db, units: Unit[], outcomes: Outcome[], full: boolean): void {
   if (db.$client.inTransaction) {
     try {
+      indexStaged(db);
       statement(db, 'COMMIT').run();
       if (!full && outcomes.some((outcome) => outcome.ok)) afterWrite(db);
     } catch (error) {
@@ -37,6 +40,7 @@ export function commitGroup(db: Db, units: Unit[], outcomes: Outcome[], full: bo
       for (let j = 0; j < outcomes.length; j++) if (outcomes[j]!.ok) outcomes[j] = { ok: false, error };
     }
   }
+  stopStaging(db);
   units.forEach((unit, j) => {
     const outcome = outcomes[j]!;
     if (outcome.ok) unit.resolve(outcome.value);
