@@ -8,6 +8,9 @@
  * easily and nobody sees: the rule reads "if the tier is 1" and never fires. Valid
  * json-rules-engine, so a warning (one per condition), never a refusal.
  *
+ * A list (tags, skills) compared as one value never holds either (`listMisfit`). A value that
+ * is a fact reference (`{ fact, path }`) is the other fact's at run time: not judged.
+ *
  * Fields are the builder's catalogue (catalogue.ts): numbers, yes/no, text and the choices
  * whose values are known — priorities, channels, SLA metrics and clock states always, the
  * queues and workflow states when the caller passes them. `null` fits every field (a
@@ -90,6 +93,34 @@ function operatorMisfit(field: CatalogueField, operator: unknown): string | null
   return null;
 }
 
+/** `{ fact, path }`: json-rules-engine compares with that fact's value at run time, not with this object. */
+function isFactRef(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, 'fact');
+}
+
+const ONE_OF_SEVERAL = 'for any of several values: one "contains" per value, in an "any" group';
+
+/**
+ * A list (tags, skills) compared as if it were one value: `equal` and `in` compare the whole
+ * list with `===` (never the same as a text, nor as an array written in the rule: JSON gives a
+ * new one), and `contains` looks for its value itself among the list's texts, so an array or a
+ * number there is never found. Each such condition never holds, its negation always does.
+ */
+function listMisfit(field: CatalogueField, c: RuleCondition): { at: 'operator' | 'value'; why: string } | null {
+  const holds = c.operator === 'equal' || c.operator === 'in' || c.operator === 'contains' ? 'never holds' : 'always holds';
+  if ((c.operator === 'equal' || c.operator === 'notEqual') && c.value !== null) {
+    return { at: 'operator', why: `${field.label} is a list, never ${JSON.stringify(c.value)}: json-rules-engine's "${c.operator}" compares the whole list, so this condition ${holds} (for one value in the list: contains${c.operator === 'notEqual' ? ' under "not", or doesNotContain' : ''})` };
+  }
+  if ((c.operator === 'in' || c.operator === 'notIn') && Array.isArray(c.value)) {
+    return { at: 'operator', why: `${field.label} is a list: json-rules-engine's "${c.operator}" looks for the whole list among the values, where it never is, so this condition ${holds} (${ONE_OF_SEVERAL})` };
+  }
+  if ((c.operator === 'contains' || c.operator === 'doesNotContain') && c.value !== null && typeof c.value !== 'string') {
+    const several = Array.isArray(c.value) ? ` (${ONE_OF_SEVERAL})` : '';
+    return { at: 'value', why: `${field.label} holds texts, never ${JSON.stringify(c.value)}: json-rules-engine's "${c.operator}" looks for the value itself in the list, so this condition ${holds}${several}` };
+  }
+  return null;
+}
+
 function leafProblems(c: RuleCondition, at: PathSegment[], label: string, known: KnownValues, out: DefinitionProblem[]): void {
   const field = catalogueField(c.fact, c.path);
   if (!field || field.key.startsWith('customer.crm.')) return;
@@ -98,7 +129,13 @@ function leafProblems(c: RuleCondition, at: PathSegment[], label: string, known:
     out.push(problem([...at, 'operator'], `${label}: ${never}`, 'warning'));
     return;
   }
-  if (field.type === 'list') return;
+  // Compared with another fact: what it holds is known only when the rule runs.
+  if (isFactRef(c.value)) return;
+  if (field.type === 'list') {
+    const misfit = listMisfit(field, c);
+    if (misfit) out.push(problem([...at, misfit.at], `${label}: ${misfit.why}`, 'warning'));
+    return;
+  }
   const single = c.operator === 'equal' || c.operator === 'notEqual';
   const many = c.operator === 'in' || c.operator === 'notIn';
   const holds = c.operator === 'equal' || c.operator === 'in' ? 'never holds' : 'always holds';

@@ -306,6 +306,52 @@ describe('lintRuleset: values a field never has (json-rules-engine compares with
     expect(await fires(leaf('$.tags', 'contains', 'vip'))).toBe(true);
   });
 
+  it('stays quiet about a comparison with another fact (json-rules-engine compares with its value when the rule runs)', async () => {
+    for (const condition of [
+      leaf('$.subject', 'equal', { fact: 'customer', path: '$.name' }),
+      leaf('$.openCases', 'equal', { fact: 'case', path: '$.reopenCount' }, 'customer'),
+      leaf('$.priority', 'notEqual', { fact: 'event', path: '$.priority' }),
+      { fact: 'withinBusinessHours', operator: 'equal', value: { fact: 'event', path: '$.inHours' } },
+      leaf('$.tags', 'contains', { fact: 'event', path: '$.tag' }),
+    ]) {
+      expect(one(condition)).toEqual([]);
+    }
+    // And it can hold: the subject that is the customer's name.
+    const { Engine } = await import('json-rules-engine');
+    const engine = new Engine([], { allowUndefinedFacts: true });
+    engine.addRule({ conditions: { all: [leaf('$.subject', 'equal', { fact: 'customer', path: '$.name' })] } as never, event: { type: 'x' } });
+    expect((await engine.run({ case: { subject: 'Pat' }, customer: { name: 'Pat' } })).events).toHaveLength(1);
+  });
+
+  it.each([
+    ['tags equal to a tag', leaf('$.tags', 'equal', 'vip'), 'operator', 'Tags is a list, never "vip": json-rules-engine\'s "equal" compares the whole list, so this condition never holds (for one value in the list: contains)'],
+    ['skills not equal to a skill', leaf('$.skills', 'notEqual', 'refunds'), 'operator', 'Required skills is a list, never "refunds": json-rules-engine\'s "notEqual" compares the whole list, so this condition always holds (for one value in the list: contains under "not", or doesNotContain)'],
+    ['tags in a list of tags', leaf('$.tags', 'in', ['vip', 'gold']), 'operator', 'Tags is a list: json-rules-engine\'s "in" looks for the whole list among the values, where it never is, so this condition never holds (for any of several values: one "contains" per value, in an "any" group)'],
+    ['skills not in a list', leaf('$.skills', 'notIn', ['refunds']), 'operator', 'Required skills is a list: json-rules-engine\'s "notIn" looks for the whole list among the values, where it never is, so this condition always holds (for any of several values: one "contains" per value, in an "any" group)'],
+    ['tags containing a list', leaf('$.tags', 'contains', ['vip', 'gold']), 'value', 'Tags holds texts, never ["vip","gold"]: json-rules-engine\'s "contains" looks for the value itself in the list, so this condition never holds (for any of several values: one "contains" per value, in an "any" group)'],
+    ['tags not containing a number', leaf('$.tags', 'doesNotContain', 2), 'value', 'Tags holds texts, never 2: json-rules-engine\'s "doesNotContain" looks for the value itself in the list, so this condition always holds'],
+  ])('warns about %s, a list compared as one value', (_name, condition, at, message) => {
+    expect(one(condition)).toEqual([{ path: `$.rules[0].conditions.all[0].${at}`, message: `"Typed by hand": ${message}`, severity: 'warning' }]);
+  });
+
+  it('agrees with json-rules-engine: a list compared as one value never holds (and the negations always do)', async () => {
+    const { Engine } = await import('json-rules-engine');
+    const fires = async (condition: object) => {
+      const engine = new Engine([], { allowUndefinedFacts: true });
+      engine.addRule({ conditions: { all: [condition] } as never, event: { type: 'x' } });
+      return (await engine.run({ case: { tags: ['vip'], skills: ['refunds'] } })).events.length === 1;
+    };
+    expect(await fires(leaf('$.tags', 'equal', 'vip'))).toBe(false);
+    expect(await fires(leaf('$.tags', 'equal', ['vip']))).toBe(false);
+    expect(await fires(leaf('$.skills', 'notEqual', 'refunds'))).toBe(true);
+    expect(await fires(leaf('$.tags', 'in', ['vip', 'gold']))).toBe(false);
+    expect(await fires(leaf('$.tags', 'in', [['vip']]))).toBe(false);
+    expect(await fires(leaf('$.skills', 'notIn', ['refunds']))).toBe(true);
+    expect(await fires(leaf('$.tags', 'contains', ['vip']))).toBe(false);
+    expect(await fires(leaf('$.tags', 'doesNotContain', ['vip']))).toBe(true);
+    expect(await fires(leaf('$.tags', 'contains', 'vip'))).toBe(true);
+  });
+
   it('agrees with json-rules-engine: such conditions never hold (and their negations always do)', async () => {
     const { Engine } = await import('json-rules-engine');
     const fires = async (condition: object) => {
