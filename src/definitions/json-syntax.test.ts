@@ -32,3 +32,18 @@ describe('findJsonSyntaxError', () => {
     );
   });
 });
+
+describe('findJsonSyntaxError names what cannot be seen', () => {
+  it.each([
+    ['\ufeff{"a": 1}', 1, 1, 'expected a value, found a byte order mark (U+FEFF) at the start: save the file as UTF-8 without a BOM'],
+    ['{\n\u00a0 "a": 1}', 2, 1, 'expected a property name in double quotes, found a no-break space (U+00A0): JSON allows only ordinary spaces, tabs and line breaks between its parts'],
+    ['{"a":\u200b1}', 1, 6, 'expected a value, found a zero-width space (U+200B): JSON allows only ordinary spaces, tabs and line breaks between its parts'],
+    ['{"a": 1\u2028}', 1, 8, 'expected "," or "}", found a line separator (U+2028): JSON allows only ordinary spaces, tabs and line breaks between its parts'],
+    ['{"a": 1,\u2003"b": 2}', 1, 9, 'expected a property name in double quotes, found an invisible character (U+2003): JSON allows only ordinary spaces, tabs and line breaks between its parts'],
+    ['{\u201ca\u201d: 1}', 1, 2, 'expected a property name in double quotes, found "\u201c", a typographic quote (U+201C): JSON\'s strings and names are in straight double quotes (")'],
+    ['{"a": "x\ny"}', 1, 9, 'control character in a string, found "\\n"'],
+    ['{"a": é}', 1, 7, 'expected a value, found "é"'],
+  ])('in %j', (text, line, column, message) => {
+    expect(findJsonSyntaxError(text)).toEqual({ offset: expect.any(Number), line, column, message });
+  });
+});

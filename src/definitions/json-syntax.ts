@@ -19,13 +19,44 @@ class Stop extends Error {
   }
 }
 
+/**
+ * Characters that look like nothing or like JSON's own, as text pasted from a chat, a web page
+ * or a word processor brings them (or an editor's byte order mark): named, since quoting them
+ * shows nothing a reader can act on.
+ */
+const LOOKALIKES: ReadonlyMap<string, string> = new Map([
+  ['\ufeff', 'a byte order mark'],
+  ['\u00a0', 'a no-break space'],
+  ['\u200b', 'a zero-width space'],
+  ['\u200c', 'a zero-width non-joiner'],
+  ['\u200d', 'a zero-width joiner'],
+  ['\u2060', 'a word joiner'],
+  ['\u2028', 'a line separator'],
+  ['\u2029', 'a paragraph separator'],
+  ['\u202f', 'a narrow no-break space'],
+  ['\u3000', 'an ideographic space'],
+]);
+const TYPOGRAPHIC_QUOTES = new Set(['\u201c', '\u201d', '\u201e', '\u201f', '\u2018', '\u2019', '\u00ab', '\u00bb', '\u2033']);
+
+/** The character at `at` as an error message names it. */
+function shown(text: string, at: number): string {
+  const ch = text[at]!;
+  if (ch < '\u0080') return JSON.stringify(ch);
+  const code = `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  if (ch === '\ufeff' && at === 0) return `a byte order mark (${code}) at the start: save the file as UTF-8 without a BOM`;
+  const name = LOOKALIKES.get(ch) ?? (/[\s\p{Cf}]/u.test(ch) ? 'an invisible character' : null);
+  if (name) return `${name} (${code}): JSON allows only ordinary spaces, tabs and line breaks between its parts`;
+  if (TYPOGRAPHIC_QUOTES.has(ch)) return `${JSON.stringify(ch)}, a typographic quote (${code}): JSON's strings and names are in straight double quotes (")`;
+  return JSON.stringify(ch);
+}
+
 export function findJsonSyntaxError(text: string): SyntaxPosition | null {
   let i = 0;
   const ws = () => {
     while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
   };
   const fail = (message: string): never => {
-    throw new Stop(i, i >= text.length ? 'unexpected end of the text' : `${message}, found ${JSON.stringify(text[i])}`);
+    throw new Stop(i, i >= text.length ? 'unexpected end of the text' : `${message}, found ${shown(text, i)}`);
   };
   const literal = (word: string) => {
     if (text.startsWith(word, i)) i += word.length;

@@ -94,6 +94,16 @@ describe('loadDefinitionFiles', () => {
     fs.writeFileSync(path.join(dirs.rulesDir, 'escalation.json'), '{\n  "ruleset": "escalation",\n  "rules": [,]\n}');
     expect(() => load(dirs)).toThrow(/escalation\.json: error at \$: not valid JSON \(line 3, column 13\)/);
   });
+
+  it('names a byte order mark or a no-break space an editor or a paste left in a file, which quoting would not show', () => {
+    const dirs = copyDefinitions();
+    const file = path.join(dirs.rulesDir, 'escalation.json');
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, `\ufeff${text}`);
+    expect(() => load(dirs)).toThrow('escalation.json: error at $: not valid JSON (line 1, column 1): expected a value, found a byte order mark (U+FEFF) at the start: save the file as UTF-8 without a BOM');
+    fs.writeFileSync(file, text.replace('\n  "rules"', '\n\u00a0 "rules"'));
+    expect(() => load(dirs)).toThrow('escalation.json: error at $: not valid JSON (line 4, column 1): expected a property name in double quotes, found a no-break space (U+00A0): JSON allows only ordinary spaces, tabs and line breaks between its parts');
+  });
 });
 
 describe('start-up with a broken definition', () => {
