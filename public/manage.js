@@ -162,9 +162,13 @@
   // since and move the caret. The field being typed in is kept as it is (value, caret,
   // selection) unless the answer changed that field to something neither it nor the post
   // held; it takes the answer's attributes (aria-invalid, the messages it points to).
+  // The same when typing in the JSON view brought the builder back out of band (its
+  // validation answer redraws the forms 400 ms after the last key) while a field of the forms
+  // was being typed in: that post carried none of the forms' fields.
   var sent = {};
   document.addEventListener('htmx:configRequest', function (event) {
     var elt = event.detail && event.detail.elt;
+    if (elt && elt.id === 'definition-json') sent = {};
     if (!elt || elt.id !== 'builder-form') return;
     sent = {};
     elt.querySelectorAll('input[id], textarea[id]').forEach(function (field) {
@@ -174,6 +178,10 @@
   var typing = null;
   document.addEventListener('htmx:beforeSwap', function (event) {
     typing = null;
+    keepTyping(event);
+  });
+  document.addEventListener('htmx:oobBeforeSwap', keepTyping);
+  function keepTyping(event) {
     if (!event.detail || !event.detail.shouldSwap) return;
     var target = event.detail.target;
     var field = document.activeElement;
@@ -189,7 +197,7 @@
     }
     typing = { field: field, start: start, end: end };
     hold(field);
-  });
+  }
   document.addEventListener('htmx:afterSwap', function () {
     var kept = typing;
     typing = null;

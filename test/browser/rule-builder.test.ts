@@ -254,6 +254,46 @@ describe('the rule builder with JavaScript', () => {
     expect(suite.problems()).toEqual([]);
   }, 120_000);
 
+  it('typing in the forms while the JSON view\'s answer is on its way: the forms it brings back keep what was typed', async () => {
+    // Typing in the JSON view redraws the forms (out of band, with the problems) 400 ms after
+    // the last key; a manager who moved on to a field of the forms meanwhile kept typing there.
+    const page = await manager(true);
+    await page.goto(`${suite.server.url}/manage/rules/routing`);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let answers = 0;
+    await page.route('**/manage/rules/routing/validate', async (route) => {
+      answers++;
+      await held;
+      await route.continue();
+    });
+    const json = page.locator('#definition-json');
+    const text = await json.inputValue();
+    const description = (JSON.parse(text) as { description: string }).description;
+    await json.fill(text.replace(JSON.stringify(description), JSON.stringify('Typed in the JSON view')));
+    await page.waitForFunction(() => document.getElementById('definition-json')?.classList.contains('htmx-request'));
+    expect(answers).toBe(1);
+    const name = page.getByLabel('Rule 2: name');
+    await name.click();
+    await name.press('End');
+    await page.keyboard.type(', typed on');
+    const settled = await page.evaluate(() => (window as unknown as { settled: number }).settled);
+    release();
+    await page.waitForFunction((b) => (window as unknown as { settled: number }).settled > b && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling'), settled);
+    // The forms came back from the JSON (their document has the new description); the name typed since is still there, caret and all.
+    const doc = JSON.parse(await page.locator('#builder-form input[name="doc"]').inputValue()) as { description: string; rules: { name: string }[] };
+    expect(doc.description).toBe('Typed in the JSON view');
+    await expect(name.inputValue()).resolves.toBe(`${doc.rules[1]!.name}, typed on`);
+    await expect(page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.id)).resolves.toBe(await name.evaluate((e) => e.getAttribute('aria-label') ?? e.id));
+    await page.keyboard.type('!');
+    // Leaving the field posts it: the JSON view follows, with the description typed there kept.
+    await command(page, true, () => page.keyboard.press('Tab'));
+    const after = JSON.parse(await json.inputValue()) as { description: string; rules: { name: string }[] };
+    expect(after.description).toBe('Typed in the JSON view');
+    expect(after.rules[1]!.name).toBe(`${doc.rules[1]!.name}, typed on!`);
+    expect(suite.problems()).toEqual([]);
+  }, 120_000);
+
   it('keeps a past case as an example in one click; publish is refused while an example fails, then overridden with a note', async () => {
     const ref = await newCase({ customer: { email: 'ann@example.com' }, subject: 'Invoice question', description: 'The invoice total looks wrong' });
     const page = await manager(true);
