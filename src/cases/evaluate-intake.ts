@@ -10,7 +10,7 @@ import { diagnoseOn, type Diagnosis } from '../diagnosis/search-problems.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { calendarZone, localTimeFact, withinBusinessHours, type CaseLike, type FactInputs } from '../rules/build-facts.js';
 import { mergeDecisions, type Decisions, type Evaluation } from '../rules/evaluate.js';
-import { runTriggers, runTriggersNow } from '../rules/run-triggers.js';
+import { runTriggers, runTriggersNow, tiersMissing, withTiers } from '../rules/run-triggers.js';
 import type { Services } from '../services.js';
 import { sqliteOf, type Handle } from '../db/store/index.js';
 import { byId } from '../db/store/rows.js';
@@ -107,6 +107,7 @@ async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput
   const inBusinessHours = withinBusinessHours(services, null, sla.version, at);
   const localTimeZone = calendarZone(services, null, sla.version);
   const triggers = workflow.definition.triggers?.['case.created'] ?? [];
+  const rulesets = options.routingOnly ? triggers.slice(0, 1) : triggers;
   return {
     at,
     input,
@@ -124,7 +125,7 @@ async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput
     inBusinessHours,
     localTimeZone,
     storedCrm: options.crm === undefined ? reads.crm : undefined,
-    rulesets: options.routingOnly ? triggers.slice(0, 1) : triggers,
+    rulesets,
     inputs: { case: draft, customer, diagnosis: diagnosisFact, event, now: at, withinBusinessHours: inBusinessHours, localTime: localTimeFact(at, localTimeZone) },
   };
 }
@@ -162,6 +163,13 @@ export async function evaluateIntake(services: Services, input: CreateCaseInput,
  */
 export async function evaluateIntakeNow(q: Handle, services: Services, input: CreateCaseInput, at: number, options: EvaluateIntakeOptions = {}): Promise<Intake | null> {
   const facts = await intakeFacts(q, services, input, at, options);
-  const evaluations = runTriggersNow(services, facts.rulesets, facts.inputs);
+  let evaluations = runTriggersNow(services, facts.rulesets, facts.inputs);
+  // A case routed before the last ruleset: the ones after it see the queue's tier (run-triggers.ts).
+  for (let round = 0; evaluations !== null && round < facts.rulesets.length; round++) {
+    const missing = tiersMissing(evaluations, facts.inputs);
+    if (missing.length === 0) break;
+    facts.inputs = await withTiers(q, facts.inputs, missing);
+    evaluations = runTriggersNow(services, facts.rulesets, facts.inputs);
+  }
   return evaluations === null ? null : decided(facts, evaluations);
 }

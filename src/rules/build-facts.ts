@@ -86,6 +86,12 @@ export interface FactInputs {
   now: number;
   withinBusinessHours: boolean;
   localTime?: LocalTimeFact;
+  /**
+   * The tiers of the queues rulesets decided before the last one ran (null: not an active
+   * queue): a queue a ruleset decides moves the case fact the next ones see to that queue's
+   * tier, as routing moves the case (run-triggers.ts, `tiersMissing`).
+   */
+  queueTiers?: ReadonlyMap<string, number | null>;
 }
 
 export function buildFacts(input: FactInputs): Facts {

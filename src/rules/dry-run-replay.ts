@@ -82,7 +82,10 @@ class ReplayState {
   policy: string | null = null;
   escalate: Decisions['escalate'] = null;
 
-  constructor(readonly baseFacts: Record<string, unknown> & { case: CaseFact }) {
+  constructor(
+    readonly baseFacts: Record<string, unknown> & { case: CaseFact },
+    readonly tiers: ReadonlyMap<string, number>,
+  ) {
     // The case's own tags and skills (none at intake) and the decisions' accumulate.
     this.caseFact = { ...baseFacts.case, tags: [...baseFacts.case.tags], skills: [...baseFacts.case.skills] };
     for (const t of baseFacts.case.tags) this.tags.add(t);
@@ -103,7 +106,12 @@ class ReplayState {
     for (const t of decisions.tags) this.tags.add(t);
     for (const k of decisions.skills) this.skills.add(k);
     const c = this.caseFact;
-    if (decisions.queue) c.queue = decisions.queue;
+    if (decisions.queue) {
+      // As at intake (run-triggers.ts): the next rulesets see the queue decided, at its tier.
+      c.queue = decisions.queue;
+      const tier = this.tiers.get(decisions.queue);
+      if (tier !== undefined) c.tier = tier;
+    }
     if (decisions.priority) c.priority = decisions.priority;
     c.tags = [...this.tags];
     c.skills = [...new Set([...c.skills, ...decisions.skills])];
@@ -173,8 +181,8 @@ async function finishAsync(chain: Chain, state: ReplayState, from: number, pendi
   return finish(state);
 }
 
-function run(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseFact }, finish: Finish): Replay | Promise<Replay> {
-  const state = new ReplayState(baseFacts);
+function run(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseFact }, context: ReplayContext, finish: Finish): Replay | Promise<Replay> {
+  const state = new ReplayState(baseFacts, context.tiers);
   for (let i = 0; i < chain.rulesets.length; i++) {
     const ruleset = chain.rulesets[i]!;
     const evaluation = ruleset.evaluate(state.facts);
@@ -186,7 +194,7 @@ function run(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseFact
 
 /** Intake's outcome for these facts, decided as createCase decides it (a promise only when json-rules-engine runs). */
 export function replay(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseFact }, context: ReplayContext): Replay | Promise<Replay> {
-  return run(chain, baseFacts, (state) => state.finish(context));
+  return run(chain, baseFacts, context, (state) => state.finish(context));
 }
 
 /**
@@ -194,7 +202,7 @@ export function replay(chain: Chain, baseFacts: Record<string, unknown> & { case
  * (`baseFacts.case`: the case as it was then; `slaPolicy`: its SLA policy then).
  */
 export function replayEvent(chain: Chain, baseFacts: Record<string, unknown> & { case: CaseFact }, context: ReplayContext, slaPolicy: string | null): Replay | Promise<Replay> {
-  return run(chain, baseFacts, (state) => state.finishEvent(context, slaPolicy));
+  return run(chain, baseFacts, context, (state) => state.finishEvent(context, slaPolicy));
 }
 
 /** `replay` of a chain of compiled rulesets only (`compiledOnly`): the answer at once. */

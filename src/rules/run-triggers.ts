@@ -5,7 +5,9 @@
  * evaluate synchronously (`runTriggersNow`, so a command can evaluate inside its own
  * transaction); json-rules-engine (the fallback, or `RULES_ENGINE=reference`) is awaited.
  */
+import type { Handle } from '../db/store/index.js';
 import { RefusedRulesetError } from '../definitions/registry.js';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Services } from '../services.js';
 import type { CaseLike } from './build-facts.js';
 import { buildFacts, type FactInputs } from './build-facts.js';
@@ -25,20 +27,50 @@ function draftOf(inputs: FactInputs): CaseLike {
   return { ...inputs.case, tags: [...inputs.case.tags], skills: [...inputs.case.skills] };
 }
 
-/** The next ruleset sees the decisions so far on the case. */
-function applyToDraft(draft: CaseLike, evaluation: Evaluation): void {
+/** The next ruleset sees the decisions so far on the case: a queue decided with its tier (`tiers`: the active queues'). */
+function applyToDraft(draft: CaseLike, evaluation: Evaluation, tiers: FactInputs['queueTiers']): void {
   const d = evaluation.decisions;
-  if (d.queue) draft.queueId = d.queue;
+  if (d.queue) {
+    draft.queueId = d.queue;
+    const tier = tiers?.get(d.queue);
+    if (typeof tier === 'number') draft.tier = tier;
+  }
   if (d.priority) draft.priority = d.priority;
   if (d.slaPolicy) draft.slaPolicy = d.slaPolicy;
   draft.tags = [...new Set([...draft.tags, ...d.tags])];
   draft.skills = [...new Set([...draft.skills, ...d.skills])];
 }
 
+/** The tiers of those of `ids` that are active queues. */
+export async function queueTiersIn(q: Handle, ids: readonly string[]): Promise<Map<string, number>> {
+  const t = q.tables.queues;
+  const rows = await q.db.select({ id: t.id, tier: t.tier }).from(t).where(and(inArray(t.id, [...ids]), eq(t.active, true)));
+  return new Map(rows.map((r) => [r.id, r.tier]));
+}
+
+/**
+ * The queues rulesets decided that a later ruleset saw without their tier (`inputs.queueTiers`
+ * lacks them), for `runTriggersNow`, which cannot await a read: read them (`withTiers`) and
+ * evaluate again. Only a case routed before its last ruleset costs that read (and the compiled
+ * rules' few microseconds twice); `runTriggers` reads them as it goes.
+ */
+export function tiersMissing(evaluations: readonly Evaluation[], inputs: FactInputs): string[] {
+  const missing = new Set<string>();
+  for (const e of evaluations.slice(0, -1)) if (e.decisions.queue && !inputs.queueTiers?.has(e.decisions.queue)) missing.add(e.decisions.queue);
+  return [...missing];
+}
+
+/** `inputs` with the tiers of `queues` (those that are active) added. */
+export async function withTiers(q: Handle, inputs: FactInputs, queues: readonly string[]): Promise<FactInputs> {
+  const read = await queueTiersIn(q, queues);
+  // An inactive queue has no tier to move to (null): known as such, so it is not read again.
+  return { ...inputs, queueTiers: new Map([...(inputs.queueTiers ?? []), ...queues.map((id): [string, number | null] => [id, read.get(id) ?? null])]) };
+}
+
 export async function runTriggers(services: Services, rulesets: readonly string[], inputs: FactInputs): Promise<Evaluation[]> {
   const draft = draftOf(inputs);
   const evaluations: Evaluation[] = [];
-  for (const name of rulesets) {
+  for (const [i, name] of rulesets.entries()) {
     let evaluation: Evaluation;
     try {
       const result = runRuleset(services.definitions.ruleset(name), buildFacts({ ...inputs, case: draft }), services.rulesEngine);
@@ -47,7 +79,13 @@ export async function runTriggers(services: Services, rulesets: readonly string[
       evaluation = failed(services, name, error);
     }
     evaluations.push(evaluation);
-    applyToDraft(draft, evaluation);
+    const queue = evaluation.decisions.queue;
+    // Routed before another ruleset runs: that one sees the queue's tier, read now if not known.
+    if (queue && i < rulesets.length - 1 && !inputs.queueTiers?.has(queue)) {
+      const known = inputs;
+      inputs = await services.store.query((q) => withTiers(q, known, [queue]));
+    }
+    applyToDraft(draft, evaluation, inputs.queueTiers);
   }
   return evaluations;
 }
@@ -68,14 +106,14 @@ export function runTriggersNow(services: Services, rulesets: readonly string[], 
     } catch (error) {
       const evaluation = failed(services, name, error);
       evaluations.push(evaluation);
-      applyToDraft(draft, evaluation);
+      applyToDraft(draft, evaluation, inputs.queueTiers);
       continue;
     }
     if (ruleset.fast === null) return null;
     const evaluation = evaluateFast(ruleset.fast, buildFacts({ ...inputs, case: draft }));
     if (evaluation.error !== null) return null;
     evaluations.push(evaluation);
-    applyToDraft(draft, evaluation);
+    applyToDraft(draft, evaluation, inputs.queueTiers);
   }
   return evaluations;
 }

@@ -73,3 +73,74 @@ describe('the rules engine that runs intake', () => {
     expect(byCompiled.flatMap((c) => c.events.map((e: [string]) => e[0]))).toEqual(expect.arrayContaining(['case.escalated', 'case.solutionOffered', 'rules.evaluated']));
   });
 });
+
+describe('a ruleset run after one that routes the case', () => {
+  // Routing sends outages to advanced support, a tier-2 queue; the escalation rules then judge
+  // the case by its tier. Routing moves the case to the queue's tier, so the rules after it must
+  // see tier 2 (docs/rules.md: "each ruleset sees the decisions of the ones before it").
+  const routing = {
+    rules: [{ name: 'Outages to advanced support', conditions: { all: [{ fact: 'case', path: '$.subject', operator: 'textHasWord', value: 'outage' }] }, event: { type: 'route', params: { queue: 'advanced' } } }],
+  };
+  const escalation = {
+    rules: [
+      { name: 'Seen at tier 1', conditions: { all: [{ fact: 'case', path: '$.tier', operator: 'equal', value: 1 }] }, event: { type: 'addTags', params: { tags: ['seen-tier-1'] } } },
+      { name: 'Seen at tier 2', conditions: { all: [{ fact: 'case', path: '$.tier', operator: 'equal', value: 2 }] }, event: { type: 'addTags', params: { tags: ['seen-tier-2'] } } },
+      {
+        name: 'Enterprise below tier 2 escalates',
+        conditions: { all: [{ fact: 'case', path: '$.tier', operator: 'lessThan', value: 2 }, { fact: 'customer', path: '$.tier', operator: 'equal', value: 'enterprise' }] },
+        event: { type: 'escalate', params: { tier: 2, queue: 'advanced', reason: 'Enterprise' } },
+      },
+    ],
+  };
+
+  for (const engine of ['compiled', 'reference'] as const) {
+    it(`sees the routed queue's tier (${engine})`, async () => {
+      const h = await desk(engine);
+      desks.push(h);
+      expect((await h.api('PUT', '/api/v1/rulesets/escalation', { token: ADMIN_TOKEN, body: escalation })).status).toBe(200);
+      expect((await h.api('PUT', '/api/v1/rulesets/routing', { token: ADMIN_TOKEN, body: routing })).status).toBe(200);
+      const res = await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'boss@acme.example' }, subject: 'Outage in Berlin', description: 'Nothing loads.' } });
+      expect(res.status).toBe(201);
+      const view = (await res.json()) as Json;
+      expect(view).toMatchObject({ queue: 'advanced', tier: 2, tags: ['seen-tier-2'] });
+      await h.services.outbox.idle();
+      const events = (await (await h.api('GET', `/api/v1/cases/${view.id}/events`, { token: ADMIN_TOKEN })).json()) as Json[];
+      const evaluated = events.find((e) => e.type === 'rules.evaluated' && e.data.ruleset === 'escalation')!;
+      expect(evaluated.data.fired.map((f: Json) => f.rule)).toEqual(['Seen at tier 2']);
+      // A tier-1 case is judged at tier 1, and escalated.
+      const plain = (await (await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'boss@acme.example' }, subject: 'A question', description: 'About invoices.' } })).json()) as Json;
+      expect(plain).toMatchObject({ queue: 'advanced', tier: 2, tags: ['seen-tier-1'] });
+    });
+  }
+
+  it('sees it on a later event too (a workflow that runs both rulesets on a staff note)', async () => {
+    const h = await desk('compiled');
+    desks.push(h);
+    const workflow = structuredClone(h.services.definitions.workflow('support').definition);
+    workflow.triggers = { ...workflow.triggers, 'staff.noted': ['routing', 'escalation'] };
+    await h.services.store.write((q) => h.services.definitions.createVersion(q, 'workflow', 'support', workflow, { state: 'published', now: h.clock.now() }));
+    await h.services.definitions.refresh();
+    const onNote = { fact: 'event', path: '$.type', operator: 'equal', value: 'staff.noted' };
+    const later = { rules: [{ ...routing.rules[0]!, conditions: { all: [onNote, { fact: 'event', path: '$.body', operator: 'textHasWord', value: 'outage' }] } }] };
+    const tagsOnNote = { rules: escalation.rules.slice(0, 2).map((r) => ({ ...r, conditions: { all: [onNote, ...r.conditions.all] } })) };
+    expect((await h.api('PUT', '/api/v1/rulesets/escalation', { token: ADMIN_TOKEN, body: tagsOnNote })).status).toBe(200);
+    expect((await h.api('PUT', '/api/v1/rulesets/routing', { token: ADMIN_TOKEN, body: later })).status).toBe(200);
+    const view = (await (await h.api('POST', '/api/v1/cases', { token: ADMIN_TOKEN, body: { customer: { email: 'pat@example.com' }, subject: 'A question', description: 'About invoices.' } })).json()) as Json;
+    expect(view).toMatchObject({ queue: 'general', tier: 1, tags: [] });
+    expect((await h.api('POST', `/api/v1/cases/${view.id}/messages`, { token: ADMIN_TOKEN, body: { body: 'This is an outage after all.', public: false } })).status).toBe(201);
+    await h.services.outbox.idle();
+    const after = (await (await h.api('GET', `/api/v1/cases/${view.id}`, { token: ADMIN_TOKEN })).json()) as Json;
+    expect(after).toMatchObject({ queue: 'advanced', tier: 2, tags: ['seen-tier-2'] });
+  });
+
+  it('is replayed so by the examples (and dry-runs) of the rules', async () => {
+    const h = await desk('compiled');
+    desks.push(h);
+    expect((await h.api('PUT', '/api/v1/rulesets/escalation', { token: ADMIN_TOKEN, body: escalation })).status).toBe(200);
+    const example = { name: 'An enterprise outage', case: { subject: 'Outage in Berlin', description: 'Nothing loads.', customer: { tier: 'enterprise' } }, expect: { queue: 'advanced', tags: ['seen-tier-2'], escalated: false } };
+    const res = await h.api('PUT', '/api/v1/rulesets/routing', { token: ADMIN_TOKEN, body: { ...routing, examples: [example] } });
+    const body = (await res.json()) as Json;
+    expect(body.exampleResults ?? body.examples, JSON.stringify(body)).toMatchObject({ passed: 1, failed: 0 });
+    expect(res.status).toBe(200);
+  });
+});
