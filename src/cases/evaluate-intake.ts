@@ -126,7 +126,17 @@ async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput
     localTimeZone,
     storedCrm: options.crm === undefined ? reads.crm : undefined,
     rulesets,
-    inputs: { case: draft, customer, diagnosis: diagnosisFact, event, now: at, withinBusinessHours: inBusinessHours, localTime: localTimeFact(at, localTimeZone) },
+    inputs: {
+      case: draft,
+      customer,
+      diagnosis: diagnosisFact,
+      event,
+      now: at,
+      withinBusinessHours: inBusinessHours,
+      localTime: localTimeFact(at, localTimeZone),
+      // SQLite: a routed queue's tier is read as the rulesets run, with no second evaluation (tiersMissing).
+      ...(rulesets.length > 1 ? { queueTierNow: intakeQueries(q).queueTierNow(q) } : {}),
+    },
   };
 }
 

@@ -92,6 +92,8 @@ export interface FactInputs {
    * tier, as routing moves the case (run-triggers.ts, `tiersMissing`).
    */
   queueTiers?: ReadonlyMap<string, number | null>;
+  /** The same read at once (SQLite's connection), for a queue `queueTiers` lacks: nothing to read between evaluations. */
+  queueTierNow?: (queueId: string) => number | null;
 }
 
 export function buildFacts(input: FactInputs): Facts {

@@ -27,12 +27,12 @@ function draftOf(inputs: FactInputs): CaseLike {
   return { ...inputs.case, tags: [...inputs.case.tags], skills: [...inputs.case.skills] };
 }
 
-/** The next ruleset sees the decisions so far on the case: a queue decided with its tier (`tiers`: the active queues'). */
-function applyToDraft(draft: CaseLike, evaluation: Evaluation, tiers: FactInputs['queueTiers']): void {
+/** The next ruleset sees the decisions so far on the case: a queue decided with its tier (`queueTiers`, or read by `queueTierNow`). */
+function applyToDraft(draft: CaseLike, evaluation: Evaluation, inputs: FactInputs): void {
   const d = evaluation.decisions;
   if (d.queue) {
     draft.queueId = d.queue;
-    const tier = tiers?.get(d.queue);
+    const tier = inputs.queueTiers?.has(d.queue) ? inputs.queueTiers.get(d.queue) : inputs.queueTierNow?.(d.queue);
     if (typeof tier === 'number') draft.tier = tier;
   }
   if (d.priority) draft.priority = d.priority;
@@ -55,6 +55,7 @@ export async function queueTiersIn(q: Handle, ids: readonly string[]): Promise<M
  * rules' few microseconds twice); `runTriggers` reads them as it goes.
  */
 export function tiersMissing(evaluations: readonly Evaluation[], inputs: FactInputs): string[] {
+  if (inputs.queueTierNow) return [];
   const missing = new Set<string>();
   for (const e of evaluations.slice(0, -1)) if (e.decisions.queue && !inputs.queueTiers?.has(e.decisions.queue)) missing.add(e.decisions.queue);
   return [...missing];
@@ -85,7 +86,7 @@ export async function runTriggers(services: Services, rulesets: readonly string[
       const known = inputs;
       inputs = await services.store.query((q) => withTiers(q, known, [queue]));
     }
-    applyToDraft(draft, evaluation, inputs.queueTiers);
+    applyToDraft(draft, evaluation, inputs);
   }
   return evaluations;
 }
@@ -106,14 +107,14 @@ export function runTriggersNow(services: Services, rulesets: readonly string[], 
     } catch (error) {
       const evaluation = failed(services, name, error);
       evaluations.push(evaluation);
-      applyToDraft(draft, evaluation, inputs.queueTiers);
+      applyToDraft(draft, evaluation, inputs);
       continue;
     }
     if (ruleset.fast === null) return null;
     const evaluation = evaluateFast(ruleset.fast, buildFacts({ ...inputs, case: draft }));
     if (evaluation.error !== null) return null;
     evaluations.push(evaluation);
-    applyToDraft(draft, evaluation, inputs.queueTiers);
+    applyToDraft(draft, evaluation, inputs);
   }
   return evaluations;
 }

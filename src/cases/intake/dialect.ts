@@ -27,6 +27,11 @@ export interface IntakeQueries {
   nextCaseId(q: Handle): Promise<number>;
   /** `crm` undefined: the record stored for the customer's address is read. */
   intakeCustomer(q: Handle, key: IntakeCustomerKey, crm: CrmFact | null | undefined): Promise<IntakeCustomer>;
+  /**
+   * An active queue's tier read at once (null: no such active queue), for the rulesets that
+   * run after one that routes (FactInputs `queueTierNow`); undefined where reads are awaited.
+   */
+  queueTierNow(q: Handle): ((queueId: string) => number | null) | undefined;
 }
 
 export function intakeQueries(q: Handle): IntakeQueries {

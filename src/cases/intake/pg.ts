@@ -22,3 +22,8 @@ export async function intakeCustomer(q: Handle, key: IntakeCustomerKey, crm: Crm
   const email = existing ? existing.email : 'email' in key ? key.email : null;
   return { existing, openCases, crm: crm !== undefined ? crm : email === null ? null : await crmRecordOn(q, email) };
 }
+
+/** PostgreSQL's reads are awaited: evaluateIntakeNow reads decided queues' tiers between evaluations. */
+export function queueTierNow(): undefined {
+  return undefined;
+}

@@ -36,3 +36,11 @@ export function intakeCustomer(q: Handle, key: IntakeCustomerKey, crm: CrmFact |
     return Promise.reject(error as Error);
   }
 }
+
+const QUEUE_TIER = 'SELECT tier FROM queues WHERE id = ? AND active = 1';
+
+/** An active queue's tier on the intake's connection, on a cached statement (null: none). */
+export function queueTierNow(q: Handle): (queueId: string) => number | null {
+  const db = sqliteOf(q);
+  return (queueId) => (statement<[string], number>(db, QUEUE_TIER).pluck().get(queueId) ?? null);
+}
