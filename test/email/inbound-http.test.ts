@@ -100,6 +100,36 @@ describe('a new mail', () => {
     expect((await mailLog()).map((r) => r.reason)).toEqual([null, 'duplicate', 'duplicate', 'duplicate']);
   });
 
+  it('a different mail that reuses a Message-ID already received (a broken mailer writes one on every mail) is a mail of its own, not a duplicate', async () => {
+    h = emailHarness();
+    // A scanner that writes the same Message-ID on every mail it sends (as a carrier's notification system did: FreeScout #5591).
+    const scan = (id: string, date: string, subject: string, text: string, trace = '') =>
+      `${trace}From: Office Scanner <scanner@acme.example>\r\nTo: support@example.com\r\nSubject: ${subject}\r\nDate: ${date}\r\nMessage-ID: <${id}>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${text}\r\n`;
+    const first = scan('scan@printer.local', 'Mon, 2 Mar 2026 09:00:00 +0100', 'Scanned document', 'Page 1: the signed contract.');
+    const second = scan('scan@printer.local', 'Tue, 3 Mar 2026 11:30:00 +0100', 'Scanned document', 'Page 1: the delivery note for order 4711.');
+    const one = await postMail(h, first);
+    expect(one.body).toMatchObject({ result: 'created' });
+    const two = await postMail(h, second);
+    expect(two.body).toMatchObject({ result: 'created', reason: null });
+    expect(two.body.case).not.toBe(one.body.case);
+    expect((await caseRow(two.body.case!)).description).toBe('Page 1: the delivery note for order 4711.');
+    // It is kept by an id of its own, derived from what it says; the id it came with is not taken from the first mail.
+    const kept = (await events(two.body.case!, 'email.received'))[0]!.data.messageId as string;
+    expect(kept).toMatch(/^reused-[0-9a-f]{64}@derived\.casebook$/);
+    // Each delivered again — through another hop, with its trace headers — is still a duplicate of itself.
+    const hop = 'Received: from mx2.example.com by mail.example.com; Tue, 3 Mar 2026 11:31:00 +0100\r\nDelivered-To: support@example.com\r\n';
+    expect(await postMail(h, scan('scan@printer.local', 'Tue, 3 Mar 2026 11:30:00 +0100', 'Scanned document', 'Page 1: the delivery note for order 4711.', hop))).toMatchObject({ body: { result: 'ignored', reason: 'duplicate', case: two.body.case } });
+    expect(await postMail(h, first)).toMatchObject({ body: { result: 'ignored', reason: 'duplicate', case: one.body.case } });
+    // Two such mails at once: neither is lost.
+    const both = await Promise.all([
+      postMail(h, scan('same@printer.local', 'Wed, 4 Mar 2026 08:00:00 +0100', 'Scanned document', 'Invoice 1')),
+      postMail(h, scan('same@printer.local', 'Wed, 4 Mar 2026 08:05:00 +0100', 'Scanned document', 'Invoice 2')),
+    ]);
+    expect(both.map((r) => r.body.result)).toEqual(['created', 'created']);
+    expect(new Set(both.map((r) => r.body.case)).size).toBe(2);
+    expect(await caseCount()).toBe(4);
+  });
+
   it('without a Message-ID gets one derived from its bytes, so it too is processed once', async () => {
     h = emailHarness();
     const first = await postMail(h, fixture('no-message-id.eml'));

@@ -43,9 +43,13 @@ export const MAX_CONTACTS = 50;
  * NOTHING`), cached prepared statements on SQLite (rows.ts).
  */
 
-/** Inside a transaction: claims the Message-ID, or throws DuplicateMailError when another delivery got it first. */
-export async function claimMessageIdOn(q: Handle, messageId: string, caseId: number | null, at: number): Promise<void> {
-  const inserted = await run(q, "INSERT INTO email_messages (message_id, case_id, direction, at) VALUES (?, ?, 'in', ?) ON CONFLICT DO NOTHING", [messageId, caseId, at]);
+/**
+ * Inside a transaction: claims the mail's Message-ID with its fingerprint (fingerprint.ts), or
+ * throws DuplicateMailError when another delivery got it first.
+ */
+export async function claimMessageIdOn(q: Handle, mail: { messageId: string; fingerprint: string }, caseId: number | null, at: number): Promise<void> {
+  const { messageId, fingerprint } = mail;
+  const inserted = await run(q, "INSERT INTO email_messages (message_id, case_id, direction, at, fingerprint) VALUES (?, ?, 'in', ?, ?) ON CONFLICT DO NOTHING", [messageId, caseId, at, fingerprint]);
   if (inserted === 0) throw new DuplicateMailError(messageId);
 }
 

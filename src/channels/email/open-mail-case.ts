@@ -106,7 +106,7 @@ export async function openCase(
       return ackSkipped === null;
     },
     within: async (ctx) => {
-      await claimMessageIdOn(ctx.q, mail.messageId, ctx.case.id, at);
+      await claimMessageIdOn(ctx.q, mail, ctx.case.id, at);
       const contactsLeftOut = await addContactsOn(ctx.q, ctx.case.id, contacts, at);
       const received = await ctx.record('email.received', {
         messageId: mail.messageId,

@@ -12,6 +12,7 @@ import { addressRun } from '../../text/address-run.js';
 import { clipText } from '../../text/clip-text.js';
 import { lineWithoutControls, withoutControls } from '../../text/control-chars.js';
 import { calendarText } from './calendar-text.js';
+import { mailFingerprint } from './fingerprint.js';
 import { htmlText, MAX_HTML_LENGTH } from './html-text.js';
 import { partNames, type NamedPart } from './part-names.js';
 import { readableMail, windows1252 } from './raw-headers.js';
@@ -31,6 +32,10 @@ export interface InboundMail {
   /** The Message-ID without angle brackets, or one derived from the bytes (`sha256-…@derived`). */
   messageId: string;
   derivedMessageId: boolean;
+  /** What tells this mail from another that reuses its Message-ID (fingerprint.ts). */
+  fingerprint: string;
+  /** The Message-ID the mail came with, when another mail had taken it and it is kept by a derived id (receive-email.ts). */
+  reusedMessageId?: string;
   from: MailAddress | null;
   to: MailAddress[];
   cc: MailAddress[];
@@ -173,16 +178,19 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
   const ownId = messageIds(parsed.messageId)[0];
   const from = addresses(parsed.from)[0] ?? null;
   const names = partNames(await namedParts(parsed));
+  // Control characters carry no text (malformed mail has NULs; terminal escapes recolour logs): removed from the subject, names and text.
+  const subject = lineWithoutControls(parsed.subject ?? '');
+  const text = withoutControls(withInvitation(textOf(parsed, htmlOnly), parsed));
   return {
     messageId: ownId ?? derivedMessageId(raw),
     derivedMessageId: ownId === undefined,
+    fingerprint: mailFingerprint(parsed, from?.address ?? null, subject, text),
     from,
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
     replyTo: addresses(parsed.replyTo),
-    // Control characters carry no text (malformed mail has NULs; terminal escapes recolour logs): removed from the subject, names and text.
-    subject: lineWithoutControls(parsed.subject ?? ''),
-    text: withoutControls(withInvitation(textOf(parsed, htmlOnly), parsed)),
+    subject,
+    text,
     inReplyTo: messageIds(parsed.inReplyTo),
     references: messageIds(parsed.references),
     // A part without a name is named by what it is (part-names.ts): `image-1.png`, `<its subject>.eml`, `attachment-1.pdf`.

@@ -14,8 +14,8 @@ function list(values: readonly (string | number)[]) {
   );
 }
 
-export async function received(q: Handle, messageId: string): Promise<boolean> {
-  return (await q.get(sql`SELECT 1 AS one FROM email_messages WHERE message_id = ${messageId} AND direction = 'in'`)) !== undefined;
+export async function received(q: Handle, messageId: string): Promise<{ fingerprint: string | null } | undefined> {
+  return q.get<{ fingerprint: string | null }>(sql`SELECT fingerprint FROM email_messages WHERE message_id = ${messageId} AND direction = 'in'`);
 }
 
 export async function isStaff(q: Handle, address: string): Promise<boolean> {

@@ -11,8 +11,8 @@ import * as pgChecks from './pg.js';
 import * as sqliteChecks from './sqlite.js';
 
 export interface MailChecks {
-  /** A mail with this Message-ID was received before. */
-  received(q: Handle, messageId: string): Promise<boolean>;
+  /** The mail received before with this Message-ID (its fingerprint: null on rows from before fingerprints), or undefined. */
+  received(q: Handle, messageId: string): Promise<{ fingerprint: string | null } | undefined>;
   isStaff(q: Handle, address: string): Promise<boolean>;
   /** Mails from this sender counted against the rate limit since `since` (duplicates and refusals for the limit itself do not count). */
   mailsFrom(q: Handle, address: string, since: number): Promise<number>;

@@ -20,6 +20,7 @@ import { isEmailAddress } from '../../text/email-address.js';
 import type { Services } from '../../services.js';
 import { CaseContext } from '../../workflow/context.js';
 import { deliveryAction, findBounceCase } from './bounce.js';
+import { reusedMessageId } from './fingerprint.js';
 import { forwardedOriginal } from './forwarded.js';
 import { attachmentData, clip, emptyBody, MAX_ORIGINAL, others, type Entry, type InboundResult, type ReceiveEmailOptions } from './mail-case-data.js';
 import { fileCounts, recordOriginal, skippedData, storeMailFiles, type MailFiles } from './mail-files.js';
@@ -79,7 +80,7 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
   const ignore = async (reason: string, caseId: number | null = null): Promise<InboundResult> => {
     try {
       await store.write(async (q) => {
-        await claimMessageIdOn(q, mail.messageId, caseId, at);
+        await claimMessageIdOn(q, mail, caseId, at);
         await logMailOn(q, entry('ignored', reason, caseId));
       });
       return { result: 'ignored', reason, ...(caseId !== null ? { case: caseRef(caseId) } : {}) };
@@ -95,6 +96,8 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
   };
   // A redelivery (a provider's retry after a timeout, IMAP reading a mailbox again) names the case the first delivery went to, as its answer did.
   const duplicate = async (): Promise<InboundResult> => {
+    // Another mail with the same Message-ID claimed it between our check and our write: this one is read again, and kept apart.
+    if (mail.reusedMessageId === undefined && anotherMail(await store.query((q) => mailChecks(q).received(q, mail.messageId)))) return receiveEmail(services, raw, options);
     const caseId = await store.query(async (q) => {
       const { emailMessages } = q.tables;
       const [first] = await q.db
@@ -109,7 +112,15 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     return { result: 'ignored', reason: 'duplicate', ...(caseId !== null ? { case: caseRef(caseId) } : {}) };
   };
 
-  if (await store.query((q) => mailChecks(q).received(q, mail.messageId))) return duplicate();
+  // A sender's broken mailer that writes one Message-ID on every mail (a carrier's notifications, a scanner, a web form):
+  // a mail that is not the one received with its Message-ID (fingerprint.ts) is kept by an id of its own, not dropped as a duplicate.
+  const anotherMail = (first: { fingerprint: string | null } | undefined) => first !== undefined && first.fingerprint !== null && first.fingerprint !== mail.fingerprint;
+  let first = await store.query((q) => mailChecks(q).received(q, mail.messageId));
+  if (anotherMail(first)) {
+    mail = { ...mail, messageId: reusedMessageId(mail.fingerprint), reusedMessageId: mail.messageId };
+    first = await store.query((q) => mailChecks(q).received(q, mail.messageId));
+  }
+  if (first) return duplicate();
   if (!sender) return ignore(mail.parsed.headerLines.length === 0 ? 'malformed' : 'no-sender');
   if (isOwnAddress(settings, sender)) return ignore('loop');
   // Casebook marks its automatic mail `X-Loop: <support address>`: such a mail back, whoever it seems to come from, is ours.
@@ -124,7 +135,7 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
         // A report that delivery is only delayed (or succeeded) says so: it is no failure.
         const action = deliveryAction(raw);
         await ctx.record('email.bounced', { from: sender, subject: mail.subject, messageId: mail.messageId, detail: clipText(mail.text, 2000), ...(action !== 'failed' ? { action } : {}) });
-        await claimMessageIdOn(q, mail.messageId, caseId, at);
+        await claimMessageIdOn(q, mail, caseId, at);
         await logMailOn(q, entry('appended', 'bounce', caseId));
       });
     } catch (error) {
@@ -285,7 +296,7 @@ async function appendToCase(
       attachments: files.stored,
       within: async (ctx, eventId) => {
         await recordOriginal(ctx, eventId, files);
-        await claimMessageIdOn(ctx.q, mail.messageId, thread.caseId, at);
+        await claimMessageIdOn(ctx.q, mail, thread.caseId, at);
         await logMailOn(ctx.q, entry('appended', 'review', thread.caseId));
       },
     });
@@ -300,7 +311,7 @@ async function appendToCase(
     attachments: files.stored,
     within: async (ctx, eventId) => {
       await recordOriginal(ctx, eventId, files);
-      await claimMessageIdOn(ctx.q, mail.messageId, thread.caseId, at);
+      await claimMessageIdOn(ctx.q, mail, thread.caseId, at);
       // Whom a mail sent for the customer (Reply-To) copies is its sender's choice, not the customer's: nobody is copied on their case by it.
       if (!byReplyTo) await addContactsOn(ctx.q, thread.caseId, others(services, mail), at);
       await logMailOn(ctx.q, entry('appended', null, thread.caseId));

@@ -6,7 +6,7 @@ import { statement } from '../../db/fast.js';
 import { sqliteOf, type Handle } from '../../db/store/index.js';
 import { caseRef } from '../../cases/case-ref.js';
 
-const RECEIVED = "SELECT 1 FROM email_messages WHERE message_id = ? AND direction = 'in'";
+const RECEIVED = "SELECT fingerprint FROM email_messages WHERE message_id = ? AND direction = 'in'";
 const STAFF = 'SELECT 1 FROM staff WHERE email = ?';
 const MAILS_FROM = "SELECT count(*) AS n FROM inbound_mail WHERE from_address = ? AND received_at > ? AND coalesce(reason, '') NOT IN ('duplicate', 'rate-limited')";
 const CASE_OF = 'SELECT case_id FROM email_messages WHERE message_id = ?';
@@ -21,8 +21,8 @@ const FOLLOW_UP = `SELECT c.id FROM cases c WHERE c.customer_id = ? AND c.id > ?
   AND EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.type = 'email.received' AND json_extract(e.data, '$.followUpOf') = ?)
   ORDER BY c.id DESC LIMIT 1`;
 
-export async function received(q: Handle, messageId: string): Promise<boolean> {
-  return statement<[string]>(sqliteOf(q), RECEIVED).get(messageId) !== undefined;
+export async function received(q: Handle, messageId: string): Promise<{ fingerprint: string | null } | undefined> {
+  return statement<[string], { fingerprint: string | null }>(sqliteOf(q), RECEIVED).get(messageId);
 }
 
 export async function isStaff(q: Handle, address: string): Promise<boolean> {

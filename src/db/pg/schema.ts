@@ -518,6 +518,7 @@ export const emailMessages = pgTable(
     caseId: bigint('case_id', { mode: 'number' }).references(() => cases.id),
     direction: text('direction', { enum: ['in', 'out'] }).notNull(),
     at: bigint('at', { mode: 'number' }).notNull(),
+    fingerprint: text('fingerprint'),
   },
   (t) => [
     index('email_messages_case_idx').on(t.caseId),

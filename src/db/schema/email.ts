@@ -9,7 +9,11 @@ import { queues } from './people.js';
 
 export const EMAIL_DIRECTIONS = ['in', 'out'] as const;
 
-/** One row per Message-ID: a mail is processed exactly once, and replies thread by it. */
+/**
+ * One row per Message-ID: a mail is processed exactly once, and replies thread by it.
+ * `fingerprint` (a received mail's: src/channels/email/fingerprint.ts) tells a re-delivery of
+ * the same mail from another mail that reuses its Message-ID (a sender's broken mailer).
+ */
 export const emailMessages = sqliteTable(
   'email_messages',
   {
@@ -17,6 +21,7 @@ export const emailMessages = sqliteTable(
     caseId: integer('case_id').references(() => cases.id),
     direction: text('direction', { enum: EMAIL_DIRECTIONS }).notNull(),
     at: integer('at').notNull(),
+    fingerprint: text('fingerprint'),
   },
   (t) => [index('email_messages_case_idx').on(t.caseId)],
 );
