@@ -120,6 +120,24 @@ describe('a new mail', () => {
     const hop = 'Received: from mx2.example.com by mail.example.com; Tue, 3 Mar 2026 11:31:00 +0100\r\nDelivered-To: support@example.com\r\n';
     expect(await postMail(h, scan('scan@printer.local', 'Tue, 3 Mar 2026 11:30:00 +0100', 'Scanned document', 'Page 1: the delivery note for order 4711.', hop))).toMatchObject({ body: { result: 'ignored', reason: 'duplicate', case: two.body.case } });
     expect(await postMail(h, first)).toMatchObject({ body: { result: 'ignored', reason: 'duplicate', case: one.body.case } });
+    // So is its copy through a mailing list the support address is on: the list rewrote its From, prefixed its subject and added a footer, but kept its Date.
+    const listCopy = scan(
+      'scan@printer.local',
+      'Mon, 2 Mar 2026 09:00:00 +0100',
+      '[office] Scanned document',
+      'Page 1: the signed contract.\r\n-- \r\nYou received this message because you are subscribed to the office group.',
+      'List-Id: <office.acme.example>\r\n',
+    ).replace('From: Office Scanner <scanner@acme.example>', "From: 'Office Scanner' via office <office@acme.example>");
+    expect(await postMail(h, listCopy)).toMatchObject({ body: { result: 'ignored', reason: 'duplicate', case: one.body.case } });
+    // Mail without a Date is told apart by what it says.
+    const undated = (text: string) => scan('nodate@printer.local', '', 'Scanned document', text).replace('Date: \r\n', '');
+    expect((await postMail(h, undated('Scan A'))).body.result).toBe('created');
+    expect((await postMail(h, undated('Scan B'))).body.result).toBe('created');
+    expect((await postMail(h, undated('Scan B'))).body).toMatchObject({ result: 'ignored', reason: 'duplicate' });
+    // A Date that is no date is compared as written (mailparser would take the time of parsing): delivered again, a duplicate.
+    const badDate = scan('baddate@printer.local', 'sometime on Monday', 'Scanned document', 'Scan C');
+    expect((await postMail(h, badDate)).body.result).toBe('created');
+    expect((await postMail(h, badDate)).body).toMatchObject({ result: 'ignored', reason: 'duplicate' });
     // Two such mails at once: neither is lost.
     const both = await Promise.all([
       postMail(h, scan('same@printer.local', 'Wed, 4 Mar 2026 08:00:00 +0100', 'Scanned document', 'Invoice 1')),
@@ -127,7 +145,7 @@ describe('a new mail', () => {
     ]);
     expect(both.map((r) => r.body.result)).toEqual(['created', 'created']);
     expect(new Set(both.map((r) => r.body.case)).size).toBe(2);
-    expect(await caseCount()).toBe(4);
+    expect(await caseCount()).toBe(7);
   });
 
   it('without a Message-ID gets one derived from its bytes, so it too is processed once', async () => {
