@@ -18,9 +18,9 @@ const caseRow = async (ref: string) => (await h.query((q) => q.db.select().from(
 const events = (ref: string, type?: string) => eventsOf(h, parseCaseRef(ref)!, type);
 
 /** The work address of the case's customer, naming the case by its subject tag only: held for review. */
-function workMail(ref: string, id: string, text: string): string {
+function workMail(ref: string, id: string, text: string, subject = `Re: [${ref}] Invoice 2026-03 charged twice`): string {
   return (
-    `From: Chloe Martin <chloe.martin@acme.example>\r\nTo: support@example.com\r\nSubject: Re: [${ref}] Invoice 2026-03 charged twice\r\nMessage-ID: <${id}@acme.example>\r\n` +
+    `From: Chloe Martin <chloe.martin@acme.example>\r\nTo: support@example.com\r\nSubject: ${subject}\r\nMessage-ID: <${id}@acme.example>\r\n` +
     'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n' +
     `--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${text}\r\n` +
     '--b1\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="statement.pdf"\r\n\r\n%PDF-1.4 statement\r\n--b1--\r\n'
@@ -78,6 +78,33 @@ describe('a mail held for review', () => {
     // Copied: their next mail is the customer's at once.
     expect((await postMail(h, workMail(ref, 'work-2', 'One more thing.'))).body).toMatchObject({ result: 'appended', case: ref, reason: null });
     expect((await events(ref, 'customer.replied')).map((e) => e.data.body)).toEqual(['From my work address: the statement is attached.', 'One more thing.']);
+  });
+
+  it('becomes the message the mail would have made from the customer: a forward whole, a reply that is only the quote says it had no text', async () => {
+    const { ref, agent } = await world();
+    const desk = signedIn(h, agent);
+    // The bank's answer the agent asked for, forwarded from the work address: what the customer sends is the forwarded mail.
+    const forwarded =
+      'Here is what my bank says.\r\n\r\n---------- Forwarded message ---------\r\nFrom: Bank <service@bank.example>\r\nDate: Tue, 3 Mar 2026 at 09:12\r\nSubject: Your refund\r\nTo: <chloe.martin@acme.example>\r\n\r\nThe refund of 49,00 EUR was declined: the card was closed.';
+    expect((await postMail(h, workMail(ref, 'work-fwd', forwarded, `Fwd: [${ref}] Your refund`))).body).toMatchObject({ result: 'appended', reason: 'review' });
+    // A photo sent back with "Reply" and nothing typed: the text is only our own quoted words.
+    const onlyQuote = 'On Mon, 2 Mar 2026 at 10:30, Support <support@example.com> wrote:\r\n> Could you send the statement?';
+    expect((await postMail(h, workMail(ref, 'work-quote', onlyQuote))).body).toMatchObject({ result: 'appended', reason: 'review' });
+    const notes = (await events(ref, 'staff.noted')).filter((e) => e.data.review === true);
+    const noteOf = (id: string) => notes.find((e) => e.data.messageId === `${id}@acme.example`)!.id;
+    expect((await desk.post(`/cases/${ref}/reviewed-mail/${noteOf('work-fwd')}`, {})).status).toBe(303);
+    expect((await desk.post(`/cases/${ref}/reviewed-mail/${noteOf('work-quote')}`, {})).status).toBe(303);
+
+    const messages = await events(ref, 'customer.replied');
+    const fwd = messages.find((e) => e.data.messageId === 'work-fwd@acme.example')!;
+    expect(fwd.data.body).toBe(forwarded.replace(/\r\n/g, '\n'));
+    expect(fwd.data.original).toBeUndefined();
+    const quote = messages.find((e) => e.data.messageId === 'work-quote@acme.example')!;
+    expect(quote.data.body).toBe('(The mail had no text, only 1 attachment.)');
+    expect(String(quote.data.original)).toContain('> Could you send the statement?');
+    // The customer sees the bank's answer, and never our question as theirs.
+    const seen = (await customerTimeline(h.services, await caseRow(ref))).filter((e) => e.type === 'customer.replied') as unknown as { body: string }[];
+    expect(seen.map((e) => e.body)).toEqual([forwarded.replace(/\r\n/g, '\n'), '(The mail had no text, only 1 attachment.)']);
   });
 
   it('without copying the sender, their next mail is held for review again', async () => {

@@ -27,7 +27,7 @@ import type { Actor } from '../../roles.js';
 import type { Services } from '../../services.js';
 import { CaseContext, type CaseRow } from '../../workflow/context.js';
 import { addContactsOn } from './mail-log.js';
-import { clip } from './mail-case-data.js';
+import { clip, emptyText } from './mail-case-data.js';
 import { replyText } from './quoted-text.js';
 
 /** The API's body (the page sends `copy=1`). */
@@ -62,8 +62,11 @@ export async function acceptReviewedMail(services: Services, caseId: number, not
     const customer: Actor = { type: 'customer', id: c.case.customerId, role: 'customer', name: from };
     const ctx = new CaseContext(q, services, c.case, customer, c.now);
     const full = typeof data.body === 'string' ? data.body : '';
-    const cut = replyText(full);
-    const body = clip(cut.text || full).text;
+    // As a participant's mail on the case becomes their message (receive-email.ts, quoted-text.ts `mailText`): a forward
+    // ("Fwd: …", marked `forward` on the note) whole; a reply cut at its quoted history, and one that is only the quote
+    // (a photo sent back with "Reply") says it had no text, never our own quoted words as the customer's.
+    const cut = data.forward === true ? { text: full.trim(), cut: false } : replyText(full);
+    const body = clip(cut.text || (cut.cut ? emptyText(attachmentCount(data)) : full)).text;
     const { eventId } = await recordMessage(ctx, { body, public: true }, {
       via: 'email',
       from,
@@ -82,4 +85,10 @@ export async function acceptReviewedMail(services: Services, caseId: number, not
     await ctx.save();
     return ctx.case;
   });
+}
+
+/** How many attachments the held mail had (its `attachments`, up to 500, and `attachmentCount` beyond: mail-case-data.ts). */
+function attachmentCount(data: Record<string, unknown>): number {
+  if (typeof data.attachmentCount === 'number') return data.attachmentCount;
+  return Array.isArray(data.attachments) ? data.attachments.length : 0;
 }

@@ -46,7 +46,11 @@ export function clip(text: string): { text: string; clipped: boolean } {
 }
 
 export function emptyBody(mail: InboundMail): string {
-  const n = mail.attachments.length;
+  return emptyText(mail.attachments.length);
+}
+
+/** What a mail with `n` attachments and no text of its own says (emptyBody; a held mail accepted: accept-review.ts). */
+export function emptyText(n: number): string {
   return n > 0 ? `(The mail had no text, only ${n} attachment${n === 1 ? '' : 's'}.)` : '(The mail had no text.)';
 }
 

@@ -29,7 +29,7 @@ import { isAutoReply, isBounce, xLoopAddresses } from './noise.js';
 import { openCase } from './open-mail-case.js';
 import { mailChecks } from './prechecks.js';
 import { derivedMessageId, headersOnly, parseMail, type InboundMail, type MailAddress } from './parse-mail.js';
-import { mailText } from './quoted-text.js';
+import { isForwardSubject, mailText } from './quoted-text.js';
 import { isBlocked, isOwnAddress } from './settings.js';
 import { findThread, type Thread } from './thread.js';
 import { queueTooLargeNoticeOn, tooLargeNoticeTo } from './too-large-notice.js';
@@ -292,7 +292,15 @@ async function appendToCase(
     // opens a follow-up case of the sender's own, as a customer's reply to it does.
     if (closed) return 'follow-up';
     await addMessage(services, thread.caseId, { body: clip(full || emptyBody(mail)).text, public: false }, SYSTEM_ACTOR, {
-      data: { ...stored, review: true, from: sender, threadedBy: thread.by, reviewReason: `mail from ${sender}, who is neither the customer nor copied on the case` },
+      data: {
+        ...stored,
+        review: true,
+        from: sender,
+        threadedBy: thread.by,
+        reviewReason: `mail from ${sender}, who is neither the customer nor copied on the case`,
+        // Accepted as the customer's message (accept-review.ts), a forward is kept whole, as a participant's is.
+        ...(isForwardSubject(mail.subject) ? { forward: true } : {}),
+      },
       attachments: files.stored,
       within: async (ctx, eventId) => {
         await recordOriginal(ctx, eventId, files);
