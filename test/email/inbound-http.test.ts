@@ -379,6 +379,38 @@ describe('a new mail', () => {
     expect((await mailLog())[0]!.subject).toBe('delchar bell escred broken');
   });
 
+  it('a NUL or half a surrogate pair in a Message-ID, a threading header, a file name or type, or a bounce’s subject is removed, never a failure for ever (PostgreSQL stores neither)', async () => {
+    h = emailHarness({ maxBytes: 4000 });
+    const mail = (id: string, extra = '', body = 'Content-Type: text/plain; charset=utf-8\r\n\r\nHello\r\n', from = 'Ann <ann@example.com>') =>
+      `From: ${from}\r\nTo: support@example.com\r\nSubject: Help\r\nMessage-ID: <${id}>\r\n${extra}MIME-Version: 1.0\r\n${body}`;
+    const withFile = (disposition: string, type = 'application/pdf') =>
+      `Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee the file.\r\n--b\r\nContent-Type: ${type}\r\nContent-Disposition: ${disposition}\r\n\r\n%PDF-1.4\r\n--b--\r\n`;
+    // An encoded word in UTF-16 cut short: half an emoji (U+D83D alone).
+    const half = '=?UTF-16BE?B?2D0AQQ==?=';
+    const first = await postMail(h, mail('first@example.com'));
+    const ref = first.body.case!;
+    const mails: [string, string][] = [
+      ['Message-ID', mail('id\0-1@example.com')],
+      ['Message-ID', mail(`id-${half}@example.com`)],
+      ['In-Reply-To', mail('irt-1@example.com', 'In-Reply-To: <elsewhere\0@example.com>\r\n')],
+      ['file name', mail('file-1@example.com', '', withFile('attachment; filename="scan\0.pdf"'))],
+      ['file name', mail('file-2@example.com', '', withFile(`attachment; filename="${half}.pdf"`))],
+      ['media type', mail('type-1@example.com', '', withFile('attachment; filename="scan.pdf"', 'application/p\0df'))],
+      ['bounce', mail('bounce-1@example.com', `References: <first\0@example.com>\r\n`, undefined, 'Mail Delivery System <MAILER-DAEMON@mx.example.com>').replace('Subject: Help', `Subject: ${half} Undelivered [${ref}]`)],
+      ['too large', mail('big\0-1@example.com', `X-Padding: ${'p'.repeat(5000)}\r\n`)],
+    ];
+    for (const [what, raw] of mails) {
+      const posted = await postMail(h, raw);
+      expect(posted.status, what).toBe(202);
+      expect(['created', 'appended', 'ignored'], what).toContain(posted.body.result);
+    }
+    const stored = JSON.stringify([await mailLog(), await h.query((q) => q.db.select().from(q.tables.caseEvents)), await h.query((q) => q.db.select().from(q.tables.attachments))]);
+    expect(stored).not.toContain('\\u0000');
+    expect(stored).not.toMatch(/\\ud83d(?!\\ude)/i);
+    expect((await mailLog()).map((r) => r.messageId)).toEqual(expect.arrayContaining(['id-1@example.com', 'big-1@example.com']));
+    expect((await events(ref, 'email.bounced'))).toHaveLength(1);
+  });
+
   it('an empty mail (no subject, no text) still becomes a case that says so', async () => {
     h = emailHarness();
     const { body } = await postMail(h, fixture('empty-body.eml'));

@@ -10,7 +10,8 @@ import type { IncomingFile } from '../../attachments/limits.js';
 import { normalizeEmail } from '../../cases/customers.js';
 import { addressRun } from '../../text/address-run.js';
 import { clipText } from '../../text/clip-text.js';
-import { lineWithoutControls, withoutControls } from '../../text/control-chars.js';
+import { cleanLine, cleanText } from '../../text/control-chars.js';
+import { wellFormed } from '../../text/well-formed.js';
 import { calendarText } from './calendar-text.js';
 import { mailFingerprint } from './fingerprint.js';
 import { htmlText, MAX_HTML_LENGTH } from './html-text.js';
@@ -54,9 +55,23 @@ export interface InboundMail {
   parsed: ParsedMail;
 }
 
-/** The ids in a Message-ID, In-Reply-To or References value, without angle brackets. */
+/**
+ * A value read from a header (a Message-ID, a media type, a file name, an address) without
+ * control characters (C0, DEL, C1: none belongs there) and without half a surrogate pair (an
+ * encoded word in UTF-16 cut short; U+FFFD instead). PostgreSQL stores neither a NUL (text,
+ * jsonb) nor a lone surrogate (jsonb): one in a Message-ID or a file name was a 500 for that mail
+ * for ever — over IMAP a mailbox stuck at it, every mail behind it unread; over SMTP a 451 its
+ * sender retried for days.
+ */
+const HEADER_CONTROLS = /[\u0000-\u001F\u007F-\u009F]/g;
+
+function withoutHeaderControls(value: string): string {
+  return wellFormed(value.replace(HEADER_CONTROLS, ''));
+}
+
+/** The ids in a Message-ID, In-Reply-To or References value, without angle brackets (and control characters). */
 export function messageIds(value: string | string[] | undefined): string[] {
-  const list = Array.isArray(value) ? value.join(' ') : (value ?? '');
+  const list = withoutHeaderControls(Array.isArray(value) ? value.join(' ') : (value ?? ''));
   const ids = [...list.matchAll(/<([^<>\s]{1,500})>/g)].map((m) => m[1]!);
   if (ids.length > 0) return ids;
   return list
@@ -75,7 +90,7 @@ function addresses(value: AddressObject | AddressObject[] | undefined): MailAddr
   const visit = (entries: AddressObject['value']) => {
     for (const entry of entries) {
       if (entry.group) visit(entry.group);
-      else if (entry.address && entry.address.includes('@')) out.push({ address: normalizeEmail(entry.address), name: lineWithoutControls(entry.name ?? '') });
+      else if (entry.address && entry.address.includes('@')) out.push({ address: withoutHeaderControls(normalizeEmail(entry.address)), name: cleanLine(entry.name ?? '') });
     }
   };
   for (const object of objects) visit(object.value);
@@ -158,7 +173,7 @@ async function namedParts(parsed: ParsedMail): Promise<NamedPart[]> {
     let subject: string | undefined;
     if (!part.filename && part.contentType === 'message/rfc822' && subjects++ < MAX_SUBJECT_NAMES) {
       subject = await headersParsed(part.content).then(
-        (head) => lineWithoutControls(head.subject ?? ''),
+        (head) => cleanLine(head.subject ?? ''),
         () => undefined,
       );
     }
@@ -178,9 +193,10 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
   const ownId = messageIds(parsed.messageId)[0];
   const from = addresses(parsed.from)[0] ?? null;
   const names = partNames(await namedParts(parsed));
-  // Control characters carry no text (malformed mail has NULs; terminal escapes recolour logs): removed from the subject, names and text.
-  const subject = lineWithoutControls(parsed.subject ?? '');
-  const text = withoutControls(withInvitation(textOf(parsed, htmlOnly), parsed));
+  // Control characters carry no text (malformed mail has NULs; terminal escapes recolour logs): removed from the subject, names and text;
+  // half a surrogate pair (an encoded word in UTF-16 cut short) becomes U+FFFD, as PostgreSQL's jsonb takes no other.
+  const subject = cleanLine(parsed.subject ?? '');
+  const text = cleanText(withInvitation(textOf(parsed, htmlOnly), parsed));
   return {
     messageId: ownId ?? derivedMessageId(raw),
     derivedMessageId: ownId === undefined,
@@ -194,10 +210,10 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
     inReplyTo: messageIds(parsed.inReplyTo),
     references: messageIds(parsed.references),
     // A part without a name is named by what it is (part-names.ts): `image-1.png`, `<its subject>.eml`, `attachment-1.pdf`.
-    attachments: parsed.attachments.map((a, i) => ({ filename: names[i]!, contentType: a.contentType, size: a.size })),
+    attachments: parsed.attachments.map((a, i) => ({ filename: withoutHeaderControls(names[i]!), contentType: withoutHeaderControls(a.contentType), size: a.size })),
     files: parsed.attachments.map((a, i) => ({
-      name: names[i]!,
-      mediaType: a.contentType,
+      name: withoutHeaderControls(names[i]!),
+      mediaType: withoutHeaderControls(a.contentType),
       bytes: a.content,
       inline: isInline(a),
     })),
@@ -216,9 +232,10 @@ export async function headersParsed(raw: Buffer): Promise<ParsedMail> {
 export function headersOnly(raw: Buffer): { messageId: string | null; from: string | null; subject: string | null } {
   const block = headerBlock(raw);
   const field = (name: string) => headerField(block, name);
-  const fromField = field('From');
+  const from = field('From');
+  const fromField = from === null ? null : withoutHeaderControls(from);
   // In linear time (address-run.ts): a From line of tens of thousands of `@`s held the process for seconds.
   const fromAddress = fromField ? (/<([^<>\s@]+@[^<>\s]+)>/.exec(fromField)?.[1] ?? addressRun(fromField, /[^\s<>"]+/g)) : null;
   const subject = field('Subject');
-  return { messageId: messageIds(field('Message-ID') ?? '')[0] ?? null, from: fromAddress ? normalizeEmail(fromAddress) : null, subject: subject === null ? null : clipText(lineWithoutControls(subject), 300) };
+  return { messageId: messageIds(field('Message-ID') ?? '')[0] ?? null, from: fromAddress ? normalizeEmail(fromAddress) : null, subject: subject === null ? null : clipText(cleanLine(subject), 300) };
 }
