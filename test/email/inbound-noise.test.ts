@@ -221,6 +221,34 @@ describe('list mail and newsletters', () => {
   });
 });
 
+describe('mail through a Google Group or a Mailman list (Precedence: list)', () => {
+  it('is a person’s mail: its case opens and replies thread, unacknowledged as list mail; Precedence bulk and junk stay noise', async () => {
+    // As a Google Workspace group delivers to its members (support@ a group that delivers to the mailbox Casebook reads).
+    const group = {
+      'X-Original-Sender': 'chloe@customer.example',
+      Precedence: 'list',
+      'Mailing-list': 'list support@example.com; contact support+owners@example.com',
+      'List-ID': '<support.example.com>',
+      'X-Google-Group-Id': '175645748590',
+    };
+    const posted = await postMail(h, mail({ From: 'Chloe <chloe@customer.example>', Subject: 'Order 7781 is late', 'Message-ID': '<group-1@customer.example>', ...group }));
+    expect(posted.body).toMatchObject({ result: 'created', reason: null });
+    const ref = posted.body.case!;
+    expect((await entries(ref, 'email.received'))[0]!.data).toMatchObject({ acknowledged: false, ackSkipped: expect.stringContaining('mailing list') });
+    expect(await acknowledgements(ref)).toEqual([]);
+    // Mailman 2 marks it so without a List-Id header of its own here: still list mail, unacknowledged.
+    const mailman = await postMail(h, mail({ From: 'dev@customer.example', Subject: 'Build fails', 'Message-ID': '<mailman-1@customer.example>', Precedence: 'list' }));
+    expect(mailman.body).toMatchObject({ result: 'created' });
+    expect(await acknowledgements(mailman.body.case!)).toEqual([]);
+    // The customer's reply through the group goes on in the case.
+    const reply = await postMail(h, mail({ From: 'Chloe <chloe@customer.example>', Subject: `Re: [${ref}] Order 7781 is late`, 'Message-ID': '<group-2@customer.example>', 'In-Reply-To': '<group-1@customer.example>', ...group }, 'Any news?'));
+    expect(reply.body).toMatchObject({ result: 'appended', case: ref, reason: null });
+    for (const value of ['bulk', 'junk', 'BULK']) {
+      expect((await postMail(h, mail({ From: 'news@shop.example', Precedence: value, 'Message-ID': `<${value}-1@shop.example>` }))).body, value).toMatchObject({ result: 'ignored', reason: 'auto-reply' });
+    }
+  });
+});
+
 describe('senders that must get no automatic mail', () => {
   it('X-Auto-Response-Suppress (anything but None) or X-Loop: the case opens, unacknowledged, and the timeline says why; X-Loop naming our address is our own mail back', async () => {
     const quiet: [Record<string, string>, string][] = [

@@ -1,6 +1,6 @@
 /**
  * Mail no one wrote to us: auto-replies (RFC 3834 `Auto-Submitted`, the vendors' own headers,
- * bulk and list mail, out-of-office subjects, a null return path), receipts and reports
+ * bulk mail, out-of-office subjects, a null return path), receipts and reports
  * (read receipts, abuse reports: `multipart/report` other than delivery status) and delivery
  * status notifications (bounces). Casebook never opens a case for them and never answers them.
  */
@@ -77,7 +77,9 @@ export function isAutoReply(mail: ParsedMail): boolean {
   const auto = header(mail, 'auto-submitted').trim().toLowerCase();
   if (auto && !auto.startsWith('no')) return true;
   if (mail.headers.has('x-autoreply') || mail.headers.has('x-autorespond') || mail.headers.has('x-autoresponder')) return true;
-  if (/^(bulk|junk|list|auto_reply)$/i.test(header(mail, 'precedence').trim())) return true;
+  // `Precedence: list` is no sign of an automaton: Google Groups (a Workspace group as the support address), Mailman 2 and
+  // Sympa mark every person's mail they pass on so. It is list mail: its case opens, unacknowledged (isListMail).
+  if (/^(bulk|junk|auto_reply)$/i.test(precedence(mail))) return true;
   if (nullReturnPath(mail)) return true;
   // Read receipts (disposition-notification), abuse and TLS reports: a report, never a request.
   const type = contentType(mail);
@@ -86,13 +88,19 @@ export function isAutoReply(mail: ParsedMail): boolean {
   return OUT_OF_OFFICE.test(subject) || OUT_OF_OFFICE_WORD.test(subject);
 }
 
+/** The `Precedence` header's value, trimmed (`bulk`, `junk`, `list`, `auto_reply`; RFC 2076, RFC 3834 §2). */
+function precedence(mail: ParsedMail): string {
+  return header(mail, 'precedence').trim();
+}
+
 /**
  * Mail sent through a mailing list or as a newsletter (`List-Id`, `List-Unsubscribe`, RFC 2369
- * and 2919). It may be a customer's request (someone writes through a list), so it opens its
- * case; but RFC 3834 §2 asks for no automatic response to it: it is not acknowledged.
+ * and 2919; `Precedence: list`, which Google Groups, Mailman 2 and Sympa set). It may be a
+ * customer's request (someone writes through a list, or the support address is a group), so it
+ * opens its case; but RFC 3834 §2 asks for no automatic response to it: it is not acknowledged.
  */
 export function isListMail(mail: ParsedMail): boolean {
-  return mail.headerLines.some((line) => line.key === 'list-id' || line.key === 'list-unsubscribe');
+  return mail.headerLines.some((line) => line.key === 'list-id' || line.key === 'list-unsubscribe') || /^list$/i.test(precedence(mail));
 }
 
 /** The values of every line of a header, as received (unfolded). */

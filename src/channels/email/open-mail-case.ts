@@ -35,7 +35,7 @@ const ACK_SKIPPED = `${ACK_LIMIT} cases from this address were already acknowled
 /** Why a mail gets no automatic answer (noise.ts `noAutomaticAnswer`), as the timeline says it. */
 const NO_ANSWER: Record<NonNullable<ReturnType<typeof noAutomaticAnswer>>, string> = {
   // RFC 3834 §2: no automatic response to mail sent through a mailing list or as a newsletter.
-  list: 'the mail came through a mailing list or is a newsletter (List-Id or List-Unsubscribe); no automatic reply is sent to list mail',
+  list: 'the mail came through a mailing list or is a newsletter (List-Id, List-Unsubscribe or Precedence: list); no automatic reply is sent to list mail',
   suppressed: 'the sender asked for no automatic replies (X-Auto-Response-Suppress)',
   'x-loop': 'the mail was sent by an automated system (X-Loop); no automatic reply, so the two cannot answer each other in a loop',
 };
