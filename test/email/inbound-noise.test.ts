@@ -222,15 +222,18 @@ describe('list mail and newsletters', () => {
 });
 
 describe('mail through a Google Group or a Mailman list (Precedence: list)', () => {
+  /** The headers a Google Workspace group adds to every mail it delivers to its members. */
+  const googleGroup = (address: string) => ({
+    Precedence: 'list',
+    'Mailing-list': `list ${address}; contact ${address.replace('@', '+owners@')}`,
+    'List-ID': `<${address.replace('@', '.')}>`,
+    'X-Google-Group-Id': '175645748590',
+    'List-Post': `<https://groups.google.com/a/${address.split('@')[1]}/group/${address.split('@')[0]}/post>, <mailto:${address}>`,
+  });
+
   it('is a person’s mail: its case opens and replies thread, unacknowledged as list mail; Precedence bulk and junk stay noise', async () => {
-    // As a Google Workspace group delivers to its members (support@ a group that delivers to the mailbox Casebook reads).
-    const group = {
-      'X-Original-Sender': 'chloe@customer.example',
-      Precedence: 'list',
-      'Mailing-list': 'list support@example.com; contact support+owners@example.com',
-      'List-ID': '<support.example.com>',
-      'X-Google-Group-Id': '175645748590',
-    };
+    // Copied to the customer's own team group, which the support address is a member of.
+    const group = { 'X-Original-Sender': 'chloe@customer.example', ...googleGroup('team@customer.example') };
     const posted = await postMail(h, mail({ From: 'Chloe <chloe@customer.example>', Subject: 'Order 7781 is late', 'Message-ID': '<group-1@customer.example>', ...group }));
     expect(posted.body).toMatchObject({ result: 'created', reason: null });
     const ref = posted.body.case!;
@@ -246,6 +249,32 @@ describe('mail through a Google Group or a Mailman list (Precedence: list)', () 
     for (const value of ['bulk', 'junk', 'BULK']) {
       expect((await postMail(h, mail({ From: 'news@shop.example', Precedence: value, 'Message-ID': `<${value}-1@shop.example>` }))).body, value).toMatchObject({ result: 'ignored', reason: 'auto-reply' });
     }
+  });
+
+  it('the support address as a Google Workspace group: a customer’s mail is acknowledged, and a From the group rewrote (strict DMARC) is read back from X-Original-From', async () => {
+    const ours = googleGroup('support@example.com');
+    const direct = await postMail(h, mail({ From: 'Ann Lee <ann@customer.example>', Subject: 'Invoice missing', 'Message-ID': '<own-group-1@customer.example>', ...ours }));
+    expect(direct.body).toMatchObject({ result: 'created', reason: null });
+    expect(await acknowledgements(direct.body.case!)).toHaveLength(1);
+    // A sender at a domain with p=reject: the group writes its own address in From, the sender in X-Original-From and Reply-To.
+    const munged = await postMail(
+      h,
+      mail({
+        From: "'Jo Yamada' via Support <support@example.com>",
+        'X-Original-From': '=?UTF-8?Q?Jo_Yamada_=E5=B1=B1=E7=94=B0?= <jo@strict-dmarc.example>',
+        'Reply-To': 'Jo Yamada <jo@strict-dmarc.example>',
+        Subject: 'Cannot sign in',
+        'Message-ID': '<own-group-2@strict-dmarc.example>',
+        ...ours,
+      }),
+    );
+    expect(munged.body).toMatchObject({ result: 'created', reason: null });
+    expect(await customerOf(munged.body.case!)).toMatchObject({ email: 'jo@strict-dmarc.example', name: 'Jo Yamada 山田' });
+    expect(await acknowledgements(munged.body.case!)).toHaveLength(1);
+    expect((await entries(munged.body.case!, 'email.received'))[0]!.data).toMatchObject({ from: 'jo@strict-dmarc.example' });
+    // Without our group's marks a From of ours is our own mail back, whatever X-Original-From says; so is a group of ours naming us.
+    expect((await postMail(h, mail({ From: 'Support <support@example.com>', 'X-Original-From': 'mallory@evil.example' }))).body).toMatchObject({ result: 'ignored', reason: 'loop' });
+    expect((await postMail(h, mail({ From: 'Support <support@example.com>', 'X-Original-From': 'Notifications@example.com', ...ours }))).body).toMatchObject({ result: 'ignored', reason: 'loop' });
   });
 });
 

@@ -5,6 +5,7 @@
  * status notifications (bounces). Casebook never opens a case for them and never answers them.
  */
 import type { ParsedMail } from 'mailparser';
+import { fromOwnGroup } from './own-group.js';
 
 function header(mail: ParsedMail, name: string): string {
   const value = mail.headers.get(name);
@@ -117,8 +118,9 @@ function headerValues(mail: ParsedMail, key: string): string[] {
  * loops). Answering those is how two helpdesks or a helpdesk and an auto-responder ping-pong.
  * Null when an automatic answer is fine.
  */
-export function noAutomaticAnswer(mail: ParsedMail): 'list' | 'suppressed' | 'x-loop' | null {
-  if (isListMail(mail)) return 'list';
+export function noAutomaticAnswer(mail: ParsedMail, supportAddress: string): 'list' | 'suppressed' | 'x-loop' | null {
+  // Our own group (the support address as a Google Workspace group: own-group.ts) passes on a customer's mail to us, not list mail.
+  if (isListMail(mail) && !fromOwnGroup(mail, supportAddress)) return 'list';
   const suppress = headerValues(mail, 'x-auto-response-suppress').flatMap((v) => v.split(/[\s,;]+/)).filter((token) => token !== '');
   if (suppress.some((token) => token.toLowerCase() !== 'none')) return 'suppressed';
   if (headerValues(mail, 'x-loop').length > 0) return 'x-loop';

@@ -99,7 +99,7 @@ export async function openCase(
     // The acknowledgement (it carries a known solution the rules offer); none, nor any automatic mail, when the
     // sender must not get one. An agent's forward is acknowledged to the customer whatever its own headers say.
     acknowledge: async (ctx) => {
-      const noAnswer = forwarded ? null : noAutomaticAnswer(mail.parsed);
+      const noAnswer = forwarded ? null : noAutomaticAnswer(mail.parsed, services.email.supportAddress);
       // Checked before this mail's own log line is written.
       if (noAnswer) ackSkipped = NO_ANSWER[noAnswer];
       else if (!forwarded && (await acknowledgedLately(ctx.q, sender.address, at)) >= ACK_LIMIT) ackSkipped = ACK_SKIPPED;

@@ -84,7 +84,7 @@ export function derivedMessageId(raw: Buffer): string {
   return `sha256-${createHash('sha256').update(raw).digest('hex')}@derived.casebook`;
 }
 
-function addresses(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
+export function addresses(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
   const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
   const out: MailAddress[] = [];
   const visit = (entries: AddressObject['value']) => {

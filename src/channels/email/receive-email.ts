@@ -27,6 +27,7 @@ import { fileCounts, recordOriginal, skippedData, storeMailFiles, type MailFiles
 import { addContactsOn, claimMessageIdOn, DuplicateMailError, isContactOn, logMailOn, type LogEntry } from './mail-log.js';
 import { isAutoReply, isBounce, xLoopAddresses } from './noise.js';
 import { openCase } from './open-mail-case.js';
+import { withOriginalSender } from './own-group.js';
 import { mailChecks } from './prechecks.js';
 import { derivedMessageId, headersOnly, parseMail, type InboundMail, type MailAddress } from './parse-mail.js';
 import { isForwardSubject, mailText } from './quoted-text.js';
@@ -67,6 +68,8 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     services.logger.warn('email: unparseable mail', { error: error instanceof Error ? error.message : String(error) });
     return ignoredUnparsed('malformed');
   }
+  // A Google Workspace group as the support address rewrites a strict-DMARC sender's From to itself: read back (own-group.ts).
+  mail = await withOriginalSender(settings, mail);
   const sender = mail.from?.address ?? null;
   const entry = (outcome: InboundOutcome, reason: string | null, caseId: number | null): LogEntry => ({
     ...base,

@@ -36,7 +36,7 @@ export async function tooLargeNoticeTo(services: Services, raw: Buffer, from: st
   if (!services.mailer || !from || !isEmailAddress(from) || isOwnAddress(settings, from) || isBlocked(settings, from)) return null;
   try {
     const head = await headersParsed(raw);
-    return isAutoReply(head) || isBounce(head) || noAutomaticAnswer(head) !== null ? null : from;
+    return isAutoReply(head) || isBounce(head) || noAutomaticAnswer(head, settings.supportAddress) !== null ? null : from;
   } catch {
     return null;
   }

@@ -1,0 +1,42 @@
+/**
+ * The support address as a group (a Google Workspace group, a Mailman list) that delivers to
+ * the mailbox Casebook reads. Such a group marks every mail it passes on as list mail
+ * (`Precedence: list`, `List-ID: <support.example.com>`, `Mailing-list: list support@example.com`),
+ * and rewrites the From of a sender whose domain publishes a strict DMARC policy to itself —
+ * `'Jo' via Support <support@example.com>`, the sender in `X-Original-From` and `Reply-To`.
+ * A mail passed on by our own group is a customer's mail to us, not one through a list: it is
+ * acknowledged (noise.ts `noAutomaticAnswer`), and a rewritten From is read back from
+ * `X-Original-From`, so it is neither our own mail (a loop) nor anyone else's.
+ */
+import type { ParsedMail } from 'mailparser';
+import { canonicalEmail } from '../../text/email-address.js';
+import { addresses, headersParsed, type InboundMail } from './parse-mail.js';
+import { isSupportAddress } from './reply-address.js';
+import { isOwnAddress, type EmailSettings } from './settings.js';
+
+function values(mail: ParsedMail, key: string): string[] {
+  return mail.headerLines.filter((line) => line.key === key).map((line) => line.line.slice(line.line.indexOf(':') + 1).replace(/\s+/g, ' ').trim());
+}
+
+/** Whether the list that passed the mail on is the support address itself (its Mailing-list, List-Post or List-ID says so). */
+export function fromOwnGroup(mail: ParsedMail, supportAddress: string): boolean {
+  const ours = (address: string | undefined) => address !== undefined && isSupportAddress(supportAddress, canonicalEmail(address));
+  if (values(mail, 'mailing-list').some((v) => ours(/^list\s+([^\s;,]+)/i.exec(v)?.[1]))) return true;
+  if (values(mail, 'list-post').some((v) => [...v.matchAll(/<mailto:([^>?\s]+)/gi)].some((m) => ours(m[1])))) return true;
+  const at = supportAddress.lastIndexOf('@');
+  const listId = `${supportAddress.slice(0, at)}.${supportAddress.slice(at + 1)}`.toLowerCase();
+  return values(mail, 'list-id').some((v) => /<([^<>\s]+)>/.exec(v)?.[1]?.toLowerCase() === listId);
+}
+
+/**
+ * The mail with its sender as written before our own group rewrote its From (`X-Original-From`);
+ * the mail as it is otherwise — a From of ours without our group's marks stays ours (a loop).
+ */
+export async function withOriginalSender(settings: EmailSettings, mail: InboundMail): Promise<InboundMail> {
+  if (!mail.from || !isSupportAddress(settings.supportAddress, mail.from.address) || !fromOwnGroup(mail.parsed, settings.supportAddress)) return mail;
+  const [original] = values(mail.parsed, 'x-original-from');
+  if (original === undefined) return mail;
+  const from = addresses((await headersParsed(Buffer.from(`From: ${original}\r\n`, 'utf8'))).from)[0];
+  if (!from || isOwnAddress(settings, from.address)) return mail;
+  return { ...mail, from };
+}
