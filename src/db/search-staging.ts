@@ -1,5 +1,5 @@
 /**
- * The search index inside a group commit (SQLite only; drizzle/0044_search_pending.sql).
+ * The search index inside a group commit (SQLite only; drizzle/0042_search_pending.sql).
  *
  * FTS5 writes the terms it holds in memory out to disk as a new segment at every savepoint of
  * the transaction, and SQLite opens one for every statement that may fail half-way (a
