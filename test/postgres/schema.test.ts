@@ -18,8 +18,11 @@ import * as sqliteSchema from '../../src/db/schema/index.js';
 import { createMigratedDatabase } from '../support/postgres-store.js';
 import { startPostgres, type PostgresCluster } from '../support/postgres.js';
 
-/** SQLite tables with no PostgreSQL counterpart: FTS5's (search_documents on PostgreSQL) and SQLite's own. */
-const FTS_TABLES = ['problems_fts', 'problems_fts_config', 'problems_fts_data', 'problems_fts_docsize', 'problems_fts_idx', 'search_fts', 'search_fts_config', 'search_fts_data', 'search_fts_idx'];
+/**
+ * SQLite tables with no PostgreSQL counterpart: FTS5's (search_documents on PostgreSQL), the
+ * search documents waiting for a group's COMMIT (src/db/search-staging.ts) and SQLite's own.
+ */
+const FTS_TABLES = ['problems_fts', 'problems_fts_config', 'problems_fts_data', 'problems_fts_docsize', 'problems_fts_idx', 'search_fts', 'search_fts_config', 'search_fts_data', 'search_fts_idx', 'search_pending'];
 const SQLITE_ONLY = [...FTS_TABLES, 'sqlite_sequence', '__drizzle_migrations'];
 /** PostgreSQL's table with no SQLite counterpart: the search documents (drizzle/pg/0001_search.sql). */
 const PG_ONLY = ['search_documents'];
