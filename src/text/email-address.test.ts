@@ -1,5 +1,25 @@
+import { domainToASCII } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalEmail, emailField, isEmailAddress, storedForms } from './email-address.js';
+import { asciiDomain, canonicalEmail, emailField, isEmailAddress, storedForms } from './email-address.js';
+
+describe('asciiDomain', () => {
+  it('is domainToASCII, lower-cased, for any domain (plain ones skip it)', () => {
+    // Letters, digits, dots and hyphens most of the time (the plain path), with xn-- labels, numbers read as IPv4, and beyond ASCII.
+    const unit = fc.oneof(
+      { weight: 12, arbitrary: fc.constantFrom(...'abcXYZ019.-') },
+      { weight: 1, arbitrary: fc.constantFrom('xn--', 'ü', 'ß', 'ｆ', '0x', ' ', '_', '\u200d', '。') },
+    );
+    fc.assert(
+      fc.property(fc.string({ unit, minLength: 1, maxLength: 16 }), fc.constantFrom('', '.com', '.example.', '.1'), (domain, end) => {
+        const d = `${domain}${end}`;
+        const trimmed = d.trim().replace(/\.$/, '');
+        expect(asciiDomain(d)).toBe(trimmed === '' ? '' : domainToASCII(trimmed).toLowerCase());
+      }),
+      { numRuns: 20000 },
+    );
+  });
+});
 
 describe('canonicalEmail', () => {
   it.each([

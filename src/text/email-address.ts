@@ -15,10 +15,19 @@
 import { domainToASCII, domainToUnicode } from 'node:url';
 import { z } from 'zod';
 
+/**
+ * A domain `domainToASCII` gives back as it is (lower-cased), so that most addresses skip its
+ * IDNA processing: ASCII letters, digits, hyphens and dots, a last label that starts with a
+ * letter (one that starts with a digit is read as an IPv4 address) and no `xn--` in it.
+ */
+const PLAIN_DOMAIN = /^(?:[a-z0-9-]*\.)*[a-z][a-z0-9-]*$/;
+
 /** The domain in its ASCII form, lower-cased, without a final dot; '' when it is none. */
 export function asciiDomain(domain: string): string {
   const trimmed = domain.trim().replace(/\.$/, '');
   if (trimmed === '') return '';
+  const lower = trimmed.toLowerCase();
+  if (PLAIN_DOMAIN.test(lower) && !lower.includes('xn--')) return lower;
   return domainToASCII(trimmed).toLowerCase();
 }
 
