@@ -60,6 +60,34 @@ window.addEventListener('pageshow', (event) => {
   if (event.persisted) leaving = false;
 });
 
+// Back and forward over a list whose form sets the address (the inbox's filters, the search box):
+// htmx puts back the page as it was saved, whose fields show what they were rendered with, not
+// what was chosen or typed since; the list below them is the address's. Before, after Forward to
+// `/inbox?priority=high` the Priority filter read "Any priority" over the high cases alone (the
+// next filter changed dropped the priority unseen), and after Back the search box was empty over
+// the results of the search. The fields of a form marked `data-url-fields` follow the address
+// (a field it does not name: its `data-url-default`, else empty).
+document.addEventListener('htmx:historyRestore', () => {
+  const params = new URLSearchParams(location.search);
+  for (const form of document.querySelectorAll('form[data-url-fields]')) {
+    if (new URL(form.getAttribute('action') || location.href, location.href).pathname !== location.pathname) continue;
+    for (const field of form.elements) {
+      if (!field.name || !/^(INPUT|SELECT|TEXTAREA)$/.test(field.tagName) || /^(hidden|submit|button|checkbox|radio|file)$/.test(field.type)) continue;
+      const value = params.has(field.name) ? params.get(field.name) : field.dataset.urlDefault || '';
+      if (field instanceof HTMLSelectElement && !Array.from(field.options).some((o) => o.value === value)) field.add(new Option(value, value));
+      field.value = value;
+    }
+  }
+});
+
+// A list asked for again at the address it has (Enter in the inbox's Tag filter sends the form on
+// `change` and on `submit`) is not a new step in the history: before, Back then seemed to do
+// nothing, showing the same list again.
+document.addEventListener('htmx:beforeHistoryUpdate', (event) => {
+  const update = event.detail && event.detail.history;
+  if (update && update.type === 'push' && new URL(update.path, location.href).href === location.href) update.type = 'replace';
+});
+
 // A form sent from a page opened before the latest sign-in or sign-out in another tab is refused
 // (nothing done, the text stays in the form, an alert says so) with the session's current CSRF
 // token in `X-CSRF-Token` (src/http/pages/session-ended.tsx): the page takes it, for htmx's

@@ -206,4 +206,46 @@ describe('bulk actions and saved views in the browser', () => {
     await page.goto(`${suite.server.url}/cases/${refs[3]}`);
     await page.locator('#case-header').getByText('#no-js').waitFor();
   });
+
+  it('Back and Forward over the filters: the filters shown are the list’s, and the next filter keeps them', async () => {
+    for (const subject of ['Site down at checkout', 'Payments fail for everyone']) {
+      const res = await suite.server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com', name: 'Chloe Martin' }, subject, description: 'Nothing works.', priority: 'urgent' });
+      expect(res.status).toBe(201);
+    }
+    const page = await suite.newPage(DESKTOP);
+    page.setDefaultTimeout(10_000);
+    await signIn(page, suite.server, 'mia@casebook.test', PASSWORD);
+    await page.goto(`${suite.server.url}/inbox?view=all`);
+    const rows = page.locator('#inbox-results tbody tr');
+    const everyCase = await rows.count();
+    expect(everyCase).toBeGreaterThan(2);
+    await Promise.all([page.waitForURL(/priority=urgent/), page.getByLabel('Priority', { exact: true }).selectOption('urgent')]);
+    await expect.poll(() => rows.count()).toBe(2);
+    await Promise.all([page.waitForURL(/limit=50/), page.getByLabel('Per page').selectOption('50')]);
+    await page.getByLabel('Tag', { exact: true }).fill('vip');
+    await Promise.all([page.waitForURL(/tag=vip/), page.getByLabel('Tag', { exact: true }).press('Enter')]);
+    await expect.poll(() => rows.count()).toBe(0);
+
+    await page.goBack();
+    await page.waitForURL((u) => !u.search.includes('tag=vip') && u.search.includes('limit=50'));
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await page.getByLabel('Tag', { exact: true }).inputValue()).toBe('');
+    await page.goBack();
+    await page.waitForURL((u) => !u.search.includes('limit=50') && u.search.includes('priority=urgent'));
+    expect(await page.getByLabel('Per page').inputValue()).toBe('25');
+    await page.goBack();
+    await page.waitForURL((u) => !u.search.includes('priority'));
+    await expect.poll(() => rows.count()).toBe(everyCase);
+    expect(await page.getByLabel('Priority', { exact: true }).inputValue()).toBe('');
+    await page.goForward();
+    await page.waitForURL(/priority=urgent/);
+    await expect.poll(() => rows.count()).toBe(2);
+    // Before, the form still read "Any priority" over the urgent cases alone.
+    expect(await page.getByLabel('Priority', { exact: true }).inputValue()).toBe('urgent');
+    expect(await page.getByLabel('Per page').inputValue()).toBe('25');
+    // The next filter chosen keeps the priority the list has (before, it went unseen).
+    await Promise.all([page.waitForURL(/queue=general/), page.getByLabel('Queue', { exact: true }).selectOption('general')]);
+    expect(new URL(page.url()).searchParams.get('priority')).toBe('urgent');
+    expect(suite.problems()).toEqual([]);
+  });
 });

@@ -88,6 +88,29 @@ describe('search in the browser', () => {
     });
   }
 
+  it('Back and Forward: the search box shows the search whose results are shown', async () => {
+    const page = await suite.newPage({ width: 1280, height: 800 });
+    await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
+    await page.goto(`${suite.server.url}/search`);
+    const box = page.locator('#search-q');
+    const hits = page.locator('#search-hits .search-hit');
+    await box.fill('refund');
+    await page.waitForURL(/\/search\?q=refund$/);
+    await box.fill('export');
+    await page.waitForURL(/\/search\?q=export$/);
+    await hits.getByText('Export of invoices fails').waitFor();
+    await page.goBack();
+    await page.waitForURL(/\/search\?q=refund$/);
+    await hits.getByText('Refund for a double charge').waitFor();
+    // Before, the box was empty (as the page was first drawn) over the refund's results.
+    expect(await box.inputValue()).toBe('refund');
+    await page.goForward();
+    await page.waitForURL(/\/search\?q=export$/);
+    await hits.getByText('Export of invoices fails').waitFor();
+    expect(await box.inputValue()).toBe('export');
+    expect(suite.problems()).toEqual([]);
+  });
+
   it('works as plain forms without JavaScript', async () => {
     const page = await suite.newPage({ javaScriptEnabled: false, width: 390, height: 844 });
     await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);

@@ -168,7 +168,7 @@ function Filters({ data }: { data: InboxData }) {
   const q = data.query;
   const values = { queue: q.queue ?? '', status: q.status ?? '', priority: q.priority ?? '', tag: q.tag ?? '' };
   return (
-    <form id="inbox-filters" class="filters" method="get" action="/inbox" hx-get="/inbox" hx-target="#inbox-results" hx-swap="outerHTML" hx-push-url="true" hx-trigger="change, submit">
+    <form id="inbox-filters" class="filters" method="get" action="/inbox" data-url-fields hx-get="/inbox" hx-target="#inbox-results" hx-swap="outerHTML" hx-push-url="true" hx-trigger="change, submit">
       <input type="hidden" name="view" value={q.view} />
       <SelectField id="filter-queue" name="queue" label="Queue" value={values.queue} options={[{ value: '', label: 'All queues' }, ...data.queueOptions]} />
       <SelectField id="filter-status" name="status" label="Status" value={values.status} options={[{ value: '', label: 'Any status' }, ...data.statusOptions]} />
@@ -191,6 +191,7 @@ function Filters({ data }: { data: InboxData }) {
         name="limit"
         label="Per page"
         value={String(q.limit)}
+        attrs={{ 'data-url-default': String(INBOX_PAGE_SIZE) }}
         options={[...new Set([...PAGE_SIZES, q.limit])].sort((a, b) => a - b).map((n) => ({ value: String(n), label: String(n) }))}
       />
       <Button variant="secondary" id="filter-apply">

@@ -236,7 +236,7 @@ export function SearchPage(p: { data: SearchData; viewer: Viewer; csrfToken: str
   return (
     <Layout title={p.data.q ? `Search: ${p.data.q}` : 'Search'} viewer={p.viewer} csrfToken={p.csrfToken} current="search">
       <PageHeader title={staff ? 'Search' : 'Search your requests'} />
-      <form id="search-form" class="search-form" role="search" method="get" action="/search">
+      <form id="search-form" class="search-form" role="search" method="get" action="/search" data-url-fields>
         <label for="search-q">Search for</label>
         <div class="search-row">
           <input
