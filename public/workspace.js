@@ -466,11 +466,21 @@
   // first time, a mention preview, a new message in the timeline move Send down, and the release
   // lands beside it: no click, nothing sent. While a press on the case page is under way their
   // swaps wait; they are made when it ends (after the click it makes).
+  // The inbox likewise: its list is drawn again by the live poll (a new case, a colleague's
+  // change) and its saved views' counts once a minute. A case's link, Next page or a view pressed
+  // as that answer came was replaced under the mouse: the release opened nothing.
   var pressing = false;
+  var pressedIn = null; // the region pressed in: the case page, or the inbox's main content
+  function pressRegion(target) {
+    var page = target.closest('#case-page');
+    if (page) return page;
+    return document.getElementById('inbox-results') ? target.closest('#main') : null;
+  }
   var heldSwaps = [];
   var pressTimer = null;
   function flushHeld() {
     pressing = false;
+    pressedIn = null;
     if (pressTimer) clearTimeout(pressTimer);
     pressTimer = null;
     var held = heldSwaps;
@@ -483,8 +493,10 @@
   document.addEventListener(
     'pointerdown',
     function (e) {
-      if (e.button !== 0 || !e.target || !e.target.closest || !e.target.closest('#case-page')) return;
+      var region = e.button === 0 && e.target && e.target.closest ? pressRegion(e.target) : null;
+      if (!region) return;
       pressing = true;
+      pressedIn = region;
       // A release the page never sees (outside the window) ends the wait too.
       if (pressTimer) clearTimeout(pressTimer);
       pressTimer = setTimeout(flushHeld, 3000);
@@ -506,7 +518,7 @@
   document.addEventListener('htmx:beforeSwap', function (e) {
     var d = e.detail;
     if (!pressing || !d || !d.shouldSwap || !d.target) return;
-    var page = document.getElementById('case-page');
+    var page = pressedIn && document.body.contains(pressedIn) ? pressedIn : document.getElementById('case-page');
     if (!page || !(page.contains(d.target) || d.target.id === 'case-poll')) return;
     var elt = d.requestConfig && d.requestConfig.elt;
     var style = (d.swapOverride || (elt && elt.getAttribute && elt.getAttribute('hx-swap')) || 'innerHTML').split(' ')[0];

@@ -6,7 +6,7 @@
  * why) and save the filters as a view. Without JavaScript the same forms work. axe-core on
  * every screen, no CSP violation, screenshots under test-results/screenshots/.
  */
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { expectAccessible, screenshot, signIn, useBrowserSuite, type Server } from './support.js';
 
@@ -246,6 +246,59 @@ describe('bulk actions and saved views in the browser', () => {
     // The next filter chosen keeps the priority the list has (before, it went unseen).
     await Promise.all([page.waitForURL(/queue=general/), page.getByLabel('Queue', { exact: true }).selectOption('general')]);
     expect(new URL(page.url()).searchParams.get('priority')).toBe('urgent');
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('a case pressed as the live poll redraws the list opens (the press held ~150 ms); the list is redrawn once the press ends', async () => {
+    const page = await suite.newPage(DESKTOP);
+    page.setDefaultTimeout(10_000);
+    await signIn(page, suite.server, 'mia@casebook.test', PASSWORD);
+    await page.goto(`${suite.server.url}/inbox?view=all`);
+    const rows = page.locator('#inbox-results tbody tr');
+    // Presses the mouse at `target`, lets the poll's answer (held until then) come, and returns with the mouse still down.
+    const pressWhileThePollAnswers = async (subject: string, target: Locator) => {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let polls = 0;
+      await page.route(/\/inbox\?.*stamp=/, async (route) => {
+        polls += 1;
+        await released;
+        await route.continue();
+      });
+      // A new urgent case comes in: the list the poll brings is another one (a new first row).
+      const res = await suite.server.api('POST', '/api/v1/cases', { customer: { email: 'pat@example.com', name: 'Pat Parker' }, subject, description: 'Nothing works.', priority: 'urgent' });
+      expect(res.status).toBe(201);
+      await page.evaluate(() => document.body.dispatchEvent(new Event('case-updated')));
+      await expect.poll(() => polls).toBeGreaterThan(0);
+      await target.scrollIntoViewIfNeeded();
+      const box = (await target.boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      const answered = page.evaluate(
+        () =>
+          new Promise<void>((resolve) =>
+            document.addEventListener('htmx:beforeSwap', (e) => {
+              if ((e as CustomEvent<{ target: Element }>).detail.target.id === 'inbox-results') resolve();
+            }),
+          ),
+      );
+      release();
+      await answered;
+      await page.unroute(/\/inbox\?.*stamp=/);
+    };
+
+    // A press beside the list: the list waits for the release, then shows the new case.
+    const before = await rows.count();
+    await pressWhileThePollAnswers('Checkout broken again', page.locator('h1'));
+    expect(await rows.count()).toBe(before);
+    await page.mouse.up();
+    await rows.filter({ hasText: 'Checkout broken again' }).waitFor();
+    expect(await rows.count()).toBe(before + 1);
+
+    // A press on a case's link opens that case. Before, the list was drawn again under the mouse: the release opened nothing.
+    await pressWhileThePollAnswers('Checkout broken once more', page.locator(`#row-${refs[2]}`));
+    await page.mouse.up();
+    await page.waitForURL(new RegExp(`/cases/${refs[2]}$`));
     expect(suite.problems()).toEqual([]);
   });
 });
