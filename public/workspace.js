@@ -459,6 +459,68 @@
     if (typedInActions && target && (target.id === 'case-page' || !document.body.contains(target))) putTypedBack();
   });
 
+  // ---- Text typed in the composer survives the answer to another command ---------------------
+  // The answer to a command sent from the Actions panel (Edit case…, a transition, Reassign…) is
+  // the whole case page, whose composer holds the draft the server saved last: the draft is saved
+  // a second after typing stops, so words typed just before (or a reply never paused on) were
+  // replaced by the older draft, or by nothing. What the composer held (its mode, both drafts'
+  // texts, the files chosen) goes back into the new one, and is saved as a draft from there.
+  var composerKept = null;
+  document.addEventListener('htmx:beforeSwap', function (e) {
+    var d = e.detail;
+    if (!d || !d.target || d.target.id !== 'case-page' || !d.shouldSwap || pressing) return;
+    composerKept = null;
+    var form = document.getElementById('composer');
+    var ta = body();
+    var elt = d.requestConfig && d.requestConfig.elt;
+    var sent = elt ? (elt.tagName === 'FORM' ? elt : elt.form || elt.closest('form')) : null;
+    // The composer's own answers (sent, or back with its error) carry what it sent.
+    if (!form || !ta || !d.target.contains(form) || sent === form || ta.value === ta.defaultValue) return;
+    var mode = form.querySelector('.mode-radio:checked');
+    var keep = { body: ta.value, mode: mode ? mode.value : null, fields: [], files: null };
+    ['composer-draft-mode', 'composer-draft-public', 'composer-draft-internal'].forEach(function (id) {
+      var field = document.getElementById(id);
+      if (field) keep.fields.push({ id: id, value: field.value });
+    });
+    var applied = form.querySelector('[name="appliedMacro"]');
+    if (applied) keep.fields.push({ name: 'appliedMacro', value: applied.value });
+    var files = document.getElementById('composer-files');
+    if (files && files.files && files.files.length) keep.files = files.files;
+    composerKept = keep;
+  });
+  document.addEventListener('htmx:afterSwap', function (e) {
+    var target = e.detail && e.detail.target;
+    if (!composerKept || !target || !(target.id === 'case-page' || !document.body.contains(target))) return;
+    var keep = composerKept;
+    composerKept = null;
+    var form = document.getElementById('composer');
+    var ta = body();
+    if (!form || !ta) return;
+    if (keep.mode) {
+      var radio = form.querySelector('.mode-radio[value="' + keep.mode + '"]');
+      if (radio) radio.checked = true;
+    }
+    keep.fields.forEach(function (f) {
+      var field = f.id ? document.getElementById(f.id) : form.querySelector('[name="' + f.name + '"]');
+      if (field && form.contains(field)) field.value = f.value;
+    });
+    var files = document.getElementById('composer-files');
+    if (keep.files && files) files.files = keep.files;
+    if (ta.value !== keep.body) composerToSave = { field: ta, body: keep.body };
+  });
+  // The text goes in once htmx has set up the new composer (its autosave, which saves only a
+  // value other than the one it started with), and is saved as the draft from there, without
+  // opening the macro list.
+  var composerToSave = null;
+  document.addEventListener('htmx:afterSettle', function () {
+    var put = composerToSave;
+    composerToSave = null;
+    if (!put || !document.body.contains(put.field)) return;
+    put.field.value = put.body;
+    put.field.dispatchEvent(new Event('input', { bubbles: true }));
+    close();
+  });
+
   // ---- A press on the case page is not lost to an answer that comes meanwhile ---------------
   // A person holds the mouse ~100-150 ms. The answers that come on their own while someone
   // types or waits (the draft save a second after typing stops, the mention preview, the live

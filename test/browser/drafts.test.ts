@@ -21,6 +21,8 @@ const suite = useBrowserSuite(
     refs.push(((await res.json()) as { id: string }).id);
     const second = await server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject: 'Workspace colours', description: 'How do I change them?' });
     refs.push(((await second.json()) as { id: string }).id);
+    const third = await server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject: 'Workspace logo', description: 'How do I change the logo?' });
+    refs.push(((await third.json()) as { id: string }).id);
   },
 );
 
@@ -96,6 +98,43 @@ describe('reply drafts', () => {
     await page.mouse.up();
     await page.locator('#flash').getByText('Reply sent.').waitFor();
     await expect(page.locator('#case-timeline').textContent()).resolves.toContain('Colours are under Settings, Appearance.');
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('a note typed just before Edit case… is saved stays in the composer, in its mode and with its file', async () => {
+    const ref = refs[2]!;
+    const page = await suite.newPage({ width: 1280, height: 800 });
+    page.setDefaultTimeout(15_000);
+    await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
+    await page.goto(`${suite.server.url}/cases/${ref}`);
+    // No draft save gets through before the edit's answer (typing that never paused a second, or a slow save).
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`**/cases/${ref}/draft`, async (route) => {
+      await released;
+      await route.continue();
+    });
+    const message = page.getByLabel('Message');
+    await page.locator('label[for="composer-visibility-internal"]').click();
+    await message.fill('Called Chloe: she will send the logo as a PNG.');
+    await page.locator('#composer-files').setInputFiles({ name: 'call-notes.txt', mimeType: 'text/plain', buffer: Buffer.from('Rue de la Paix 1') });
+
+    await page.locator('summary', { hasText: 'Edit case' }).click();
+    await page.locator('#edit-priority').selectOption('high');
+    await page.locator('#edit-submit').click();
+    await page.locator('#case-header').getByText('high priority').waitFor();
+    // Before, the composer came back as the server last saved it: empty, a reply.
+    await expect.poll(() => message.inputValue()).toBe('Called Chloe: she will send the logo as a PNG.');
+    expect(await page.locator('#composer-visibility-internal').isChecked()).toBe(true);
+    expect(await page.locator('#composer-files').evaluate((input: HTMLInputElement) => Array.from(input.files ?? []).map((f) => f.name))).toEqual(['call-notes.txt']);
+
+    // And it is saved as the note's draft from the new composer.
+    release();
+    await page.locator('#composer-draft-saved').getByText('Draft internal note saved').waitFor();
+    await page.unroute(`**/cases/${ref}/draft`);
+    await page.reload();
+    expect(await message.inputValue()).toBe('Called Chloe: she will send the logo as a PNG.');
+    expect(await page.locator('#composer-visibility-internal').isChecked()).toBe(true);
     expect(suite.problems()).toEqual([]);
   });
 });
