@@ -88,6 +88,24 @@ document.addEventListener('htmx:beforeHistoryUpdate', (event) => {
   if (update && update.type === 'push' && new URL(update.path, location.href).href === location.href) update.type = 'replace';
 });
 
+// The answer to a request whose target has left the page meanwhile is dropped whole: htmx swaps
+// nothing into a detached target but still made its out-of-band parts. The inbox's live poll,
+// answering after a change of filters had drawn the list anew, put back the old filters in the
+// hidden fields of *Save as a view* and the bulk form: the view saved was not the list on screen.
+// (The answer's events are dispatched on that detached target, so they never reach the document:
+// the target itself listens, from its first request on.)
+const guardedTargets = new WeakSet();
+function dropIfDetached(event) {
+  const detail = event.detail;
+  if (detail && detail.target instanceof Element && !detail.target.isConnected) detail.shouldSwap = false;
+}
+document.addEventListener('htmx:beforeRequest', (event) => {
+  const target = event.detail && event.detail.target;
+  if (!(target instanceof Element) || guardedTargets.has(target)) return;
+  guardedTargets.add(target);
+  target.addEventListener('htmx:beforeSwap', dropIfDetached);
+});
+
 // A form sent from a page opened before the latest sign-in or sign-out in another tab is refused
 // (nothing done, the text stays in the form, an alert says so) with the session's current CSRF
 // token in `X-CSRF-Token` (src/http/pages/session-ended.tsx): the page takes it, for htmx's

@@ -301,4 +301,37 @@ describe('bulk actions and saved views in the browser', () => {
     await page.waitForURL(new RegExp(`/cases/${refs[2]}$`));
     expect(suite.problems()).toEqual([]);
   });
+
+  it('a live poll that answers after a change of filters leaves the filters a view is saved with alone', async () => {
+    const page = await suite.newPage(DESKTOP);
+    page.setDefaultTimeout(10_000);
+    await signIn(page, suite.server, 'mia@casebook.test', PASSWORD);
+    await page.goto(`${suite.server.url}/inbox?view=all`);
+    // The list's poll (with the filters of the list then: all open cases) is on its way, and slow.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let polls = 0;
+    await page.route(/\/inbox\?.*stamp=/, async (route) => {
+      polls += 1;
+      await released;
+      await route.continue();
+    });
+    const res = await suite.server.api('POST', '/api/v1/cases', { customer: { email: 'pat@example.com', name: 'Pat Parker' }, subject: 'Invoice PDF is blank', description: 'Blank.', priority: 'low' });
+    expect(res.status).toBe(201);
+    await page.evaluate(() => document.body.dispatchEvent(new Event('case-updated')));
+    await expect.poll(() => polls).toBeGreaterThan(0);
+    // Meanwhile the agent narrows the list to the urgent cases.
+    await Promise.all([page.waitForURL(/priority=urgent/), page.getByLabel('Priority', { exact: true }).selectOption('urgent')]);
+    await page.locator('#save-view-filters input[name="priority"]').waitFor({ state: 'attached' });
+    const stale = page.waitForResponse(/\/inbox\?.*stamp=/);
+    release();
+    await stale;
+    await page.unroute(/\/inbox\?.*stamp=/);
+    // Before, the old list's answer put its filters in the forms beside the list: the view below was saved without the priority.
+    await page.locator('summary', { hasText: 'Save as a view' }).click();
+    await page.getByLabel('Name of the view').fill('Urgent, everyone');
+    await Promise.all([page.waitForURL(/\/inbox\?view=all&priority=urgent$/), page.locator('#save-view-submit').click()]);
+    expect(await page.locator('#inbox-results tbody tr').filter({ hasText: 'Invoice PDF is blank' }).count()).toBe(0);
+    expect(suite.problems()).toEqual([]);
+  });
 });
