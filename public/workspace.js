@@ -446,13 +446,20 @@
   // case…, a transition) is the whole case page again: what was typed into the Actions panel's
   // other forms comes back the same way. Before, sending a note while a solution or call notes
   // were half typed in the panel lost them, and closed their disclosures.
+  // The form whose request brought an answer (`d`: a beforeSwap's detail).
+  function sentForm(d) {
+    var elt = d.requestConfig && d.requestConfig.elt;
+    return elt ? (elt.tagName === 'FORM' ? elt : elt.form || elt.closest('form')) : null;
+  }
+  function keepActions(target, sent) {
+    var panel = target.querySelector('#case-actions');
+    if (panel) keepTyped(panel, sent);
+  }
+  // (A swap held while a press is under way keeps what was typed when it is made: flushHeld.)
   document.addEventListener('htmx:beforeSwap', function (e) {
     var target = e.detail && e.detail.target;
     if (!target || target.id !== 'case-page' || !e.detail.shouldSwap || pressing) return;
-    var panel = target.querySelector('#case-actions');
-    var elt = e.detail.requestConfig && e.detail.requestConfig.elt;
-    var sent = elt ? (elt.tagName === 'FORM' ? elt : elt.form || elt.closest('form')) : null;
-    if (panel) keepTyped(panel, sent);
+    keepActions(target, sentForm(e.detail));
   });
   document.addEventListener('htmx:afterSwap', function (e) {
     var target = e.detail && e.detail.target;
@@ -469,13 +476,14 @@
   document.addEventListener('htmx:beforeSwap', function (e) {
     var d = e.detail;
     if (!d || !d.target || d.target.id !== 'case-page' || !d.shouldSwap || pressing) return;
+    keepComposer(d.target, sentForm(d));
+  });
+  function keepComposer(target, sent) {
     composerKept = null;
     var form = document.getElementById('composer');
     var ta = body();
-    var elt = d.requestConfig && d.requestConfig.elt;
-    var sent = elt ? (elt.tagName === 'FORM' ? elt : elt.form || elt.closest('form')) : null;
     // The composer's own answers (sent, or back with its error) carry what it sent.
-    if (!form || !ta || !d.target.contains(form) || sent === form || ta.value === ta.defaultValue) return;
+    if (!form || !ta || !target.contains(form) || sent === form || ta.value === ta.defaultValue) return;
     var mode = form.querySelector('.mode-radio:checked');
     var keep = { body: ta.value, mode: mode ? mode.value : null, fields: [], files: null };
     ['composer-draft-mode', 'composer-draft-public', 'composer-draft-internal'].forEach(function (id) {
@@ -487,7 +495,7 @@
     var files = document.getElementById('composer-files');
     if (files && files.files && files.files.length) keep.files = files.files;
     composerKept = keep;
-  });
+  }
   document.addEventListener('htmx:afterSwap', function (e) {
     var target = e.detail && e.detail.target;
     if (!composerKept || !target || !(target.id === 'case-page' || !document.body.contains(target))) return;
@@ -549,7 +557,12 @@
     heldSwaps = [];
     held.forEach(function (h) {
       if (!document.body.contains(h.target) || !window.htmx) return;
-      window.htmx.swap(h.target, h.content, { swapStyle: h.style }, { contextElement: h.target });
+      // A command's answer held (the whole case page) keeps what was typed, as one made at once does.
+      if (h.target.id === 'case-page') {
+        keepActions(h.target, h.sent);
+        keepComposer(h.target, h.sent);
+      }
+      window.htmx.swap(h.target, h.content, { swapStyle: h.style }, { contextElement: h.target, eventInfo: { target: h.target } });
     });
   }
   document.addEventListener(
@@ -585,7 +598,7 @@
     var elt = d.requestConfig && d.requestConfig.elt;
     var style = (d.swapOverride || (elt && elt.getAttribute && elt.getAttribute('hx-swap')) || 'innerHTML').split(' ')[0];
     d.shouldSwap = false;
-    heldSwaps.push({ target: d.target, content: d.serverResponse, style: style });
+    heldSwaps.push({ target: d.target, content: d.serverResponse, style: style, sent: sentForm(d) });
   });
 
   function setUp(root) {

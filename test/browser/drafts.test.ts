@@ -23,6 +23,8 @@ const suite = useBrowserSuite(
     refs.push(((await second.json()) as { id: string }).id);
     const third = await server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject: 'Workspace logo', description: 'How do I change the logo?' });
     refs.push(((await third.json()) as { id: string }).id);
+    const fourth = await server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject: 'Workspace fonts', description: 'Can I use my own font?' });
+    refs.push(((await fourth.json()) as { id: string }).id);
   },
 );
 
@@ -135,6 +137,55 @@ describe('reply drafts', () => {
     await page.reload();
     expect(await message.inputValue()).toBe('Called Chloe: she will send the logo as a PNG.');
     expect(await page.locator('#composer-visibility-internal').isChecked()).toBe(true);
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('the same when the answer of Edit case… comes while the mouse is pressed in the composer (the swap waits for the release)', async () => {
+    const ref = refs[3]!;
+    const page = await suite.newPage({ width: 1280, height: 800 });
+    page.setDefaultTimeout(15_000);
+    await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
+    await page.goto(`${suite.server.url}/cases/${ref}`);
+    let releaseDrafts!: () => void;
+    const draftsReleased = new Promise<void>((resolve) => (releaseDrafts = resolve));
+    await page.route(`**/cases/${ref}/draft`, async (route) => {
+      await draftsReleased;
+      await route.continue();
+    });
+    let releaseEdit!: () => void;
+    const editReleased = new Promise<void>((resolve) => (releaseEdit = resolve));
+    await page.route(`**/cases/${ref}/edit`, async (route) => {
+      await editReleased;
+      await route.continue();
+    });
+    const message = page.getByLabel('Message');
+    await message.fill('Custom fonts come with the Business plan.');
+    await page.locator('summary', { hasText: 'Edit case' }).click();
+    await page.locator('#edit-priority').selectOption('high');
+    const sent = page.waitForRequest((r) => r.url().endsWith(`/cases/${ref}/edit`));
+    await page.locator('#edit-submit').click();
+    await sent;
+    // The agent goes back to the composer: the answer comes while the mouse is down in it.
+    await message.scrollIntoViewIfNeeded();
+    const box = (await message.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    const answered = page.evaluate(
+      () =>
+        new Promise<void>((resolve) =>
+          document.addEventListener('htmx:beforeSwap', (e) => {
+            if ((e as CustomEvent<{ target: Element }>).detail.target.id === 'case-page') resolve();
+          }),
+        ),
+    );
+    releaseEdit();
+    await answered;
+    await page.mouse.up();
+    await page.locator('#case-header').getByText('high priority').waitFor();
+    // Before, the page held until the release came without the text (the composer as last saved: empty).
+    await expect.poll(() => message.inputValue()).toBe('Custom fonts come with the Business plan.');
+    releaseDrafts();
+    await page.locator('#composer-draft-saved').getByText('Draft reply saved').waitFor();
     expect(suite.problems()).toEqual([]);
   });
 });
