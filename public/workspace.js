@@ -537,14 +537,17 @@
   // lands beside it: no click, nothing sent. While a press on the case page is under way their
   // swaps wait; they are made when it ends (after the click it makes).
   // The inbox likewise: its list is drawn again by the live poll (a new case, a colleague's
-  // change) and its saved views' counts once a minute. A case's link, Next page or a view pressed
-  // as that answer came was replaced under the mouse: the release opened nothing.
+  // change, a minute less on an SLA clock) and its saved views' counts once a minute. A case's
+  // link, Next page or a view pressed as that answer came was replaced under the mouse: the
+  // release opened nothing.
   var pressing = false;
-  var pressedIn = null; // the region pressed in: the case page, or the inbox's main content
+  // So is the sidebar's list of views, drawn again with the inbox's list and after every command.
+  var pressedIn = null; // the region pressed in: the case page, or the whole page (the inbox, the sidebar's views)
   function pressRegion(target) {
+    if (target.closest('#inbox-counts')) return document.body;
     var page = target.closest('#case-page');
     if (page) return page;
-    return document.getElementById('inbox-results') ? target.closest('#main') : null;
+    return document.getElementById('inbox-results') ? document.body : null;
   }
   var heldSwaps = [];
   var pressTimer = null;

@@ -249,7 +249,7 @@ describe('bulk actions and saved views in the browser', () => {
     expect(suite.problems()).toEqual([]);
   });
 
-  it('a case pressed as the live poll redraws the list opens (the press held ~150 ms); the list is redrawn once the press ends', async () => {
+  it('a case or a sidebar view pressed as the live poll redraws the list opens (the press held ~150 ms); the list is redrawn once the press ends', async () => {
     const page = await suite.newPage(DESKTOP);
     page.setDefaultTimeout(10_000);
     await signIn(page, suite.server, 'mia@casebook.test', PASSWORD);
@@ -299,6 +299,12 @@ describe('bulk actions and saved views in the browser', () => {
     await pressWhileThePollAnswers('Checkout broken once more', page.locator(`#row-${refs[2]}`));
     await page.mouse.up();
     await page.waitForURL(new RegExp(`/cases/${refs[2]}$`));
+
+    // A view in the sidebar, whose counts come with the list: it opens too.
+    await page.goto(`${suite.server.url}/inbox?view=all`);
+    await pressWhileThePollAnswers('Checkout broken for the third time', page.locator('#inbox-counts a[href="/inbox?view=mine"]'));
+    await page.mouse.up();
+    await page.waitForURL(/\/inbox\?view=mine$/);
     expect(suite.problems()).toEqual([]);
   });
 
