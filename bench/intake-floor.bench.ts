@@ -77,12 +77,12 @@ async function sampleIntakes(file: string): Promise<Written[]> {
 const VARIANTS: { name: string; sql: (db: Database.Database) => string[] }[] = [
   { name: 'as the intake writes them', sql: () => [] },
   { name: 'without the search index triggers', sql: () => ['DROP TRIGGER search_fts_case_insert', 'DROP TRIGGER search_fts_case_insert_later', 'DROP TRIGGER search_fts_message'] },
-  { name: 'without the webhooks trigger', sql: () => ['DROP TRIGGER case_events_webhooks'] },
+  { name: 'without the webhooks trigger', sql: () => ['DROP TRIGGER IF EXISTS case_events_webhooks'] },
   { name: 'without foreign key checks', sql: () => ['PRAGMA foreign_keys = OFF'] },
   { name: "without the case table's secondary indexes", sql: (db) => caseIndexes(db).map((i) => `DROP INDEX ${i}`) },
   {
     name: 'without all of these',
-    sql: (db) => ['PRAGMA foreign_keys = OFF', 'DROP TRIGGER search_fts_case_insert', 'DROP TRIGGER search_fts_case_insert_later', 'DROP TRIGGER search_fts_message', 'DROP TRIGGER case_events_webhooks', ...caseIndexes(db).map((i) => `DROP INDEX ${i}`)],
+    sql: (db) => ['PRAGMA foreign_keys = OFF', 'DROP TRIGGER search_fts_case_insert', 'DROP TRIGGER search_fts_case_insert_later', 'DROP TRIGGER search_fts_message', 'DROP TRIGGER IF EXISTS case_events_webhooks', ...caseIndexes(db).map((i) => `DROP INDEX ${i}`)],
   },
 ];
 

@@ -6,6 +6,7 @@
  * `Services` and never import the modules that implement them, so the import graph has no
  * cycles (checked by test/tooling/dependencies.test.ts).
  */
+import Database from 'better-sqlite3';
 import { fillCapacity } from './assignment/fill-capacity.js';
 import { ACCESS_MAIL } from './auth/request-access-mail.js';
 import { sendAccessMail } from './auth/send-access-mail.js';
@@ -40,6 +41,7 @@ import { ActionRegistry } from './workflow/registry.js';
 import { Subscribers } from './workflow/subscribers.js';
 import { IM_POST, postImMessage } from './im/post-message.js';
 import { WEBHOOK_DELIVER, WEBHOOK_DISABLED_MAIL, WEBHOOK_EVENT, deliverWebhook, fanOutWebhookEvent, mailWebhookDisabled } from './webhooks/deliveries.js';
+import { syncWebhookTriggerOn } from './webhooks/trigger.js';
 
 /** The workflow actions definitions may name. Adding one: a file in src/workflow/actions and a line here. */
 export function builtinActions(): ActionRegistry {
@@ -87,7 +89,23 @@ export function builtinOutboxHandlers(): Map<string, OutboxHandler> {
 export function createServices(database: ServiceDatabase, clock: Clock, options: ServiceOptions = {}): Services {
   const handlers = builtinOutboxHandlers();
   for (const [type, handler] of options.outboxHandlers ?? []) handlers.set(type, handler);
-  return assembleServices(database, clock, { actions: builtinActions(), subscribers: builtinSubscribers(), outboxHandlers: handlers }, options);
+  const services = assembleServices(database, clock, { actions: builtinActions(), subscribers: builtinSubscribers(), outboxHandlers: handlers }, options);
+  // The webhooks' trigger sleeps while no subscription is enabled: set right after a migration or a restore.
+  if (services.sqlite) settleWebhookTrigger(services.sqlite.$client);
+  return services;
+}
+
+/**
+ * `syncWebhookTriggerOn` at start, unless the database refuses the write (read-only, locked,
+ * damaged: SQLite's own error): the trigger then stays as it is — awake it only costs time, and
+ * it sleeps only while no subscription was enabled through the verbs that wake it.
+ */
+function settleWebhookTrigger(sqlite: Database.Database): void {
+  try {
+    syncWebhookTriggerOn(sqlite);
+  } catch (error) {
+    if (!(error instanceof Database.SqliteError)) throw error;
+  }
 }
 
 /**

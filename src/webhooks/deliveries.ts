@@ -31,6 +31,7 @@ import { caseEventBody, type WebhookBody } from './payload.js';
 import { nextWait, RETRY_AFTER_STATUSES } from '../net/retry-after.js';
 import type { WebhookRow } from './subscriptions.js';
 import { signingSecrets } from './rotate-secret.js';
+import { syncWebhookTrigger } from './trigger.js';
 
 export const WEBHOOK_EVENT = 'webhook.event';
 export const WEBHOOK_DELIVER = 'webhook.deliver';
@@ -238,6 +239,7 @@ export async function recordAttempt(q: Handle, services: Services, item: OutboxI
         .set({ status: 'failed', nextAttemptAt: null, updatedAt: now })
         .where(and(eq(deliveries.subscriptionId, sub.id), inArray(deliveries.status, ['pending', 'retrying'])));
       await auditIn(q, services.clock, WEBHOOK_DELIVERY_ACTOR, 'webhook', sub.id, 'disabled', { enabled: true }, { enabled: false, reason: disabled });
+      syncWebhookTrigger(q);
       await enqueueIn(q, WEBHOOK_DISABLED_MAIL, { webhook: sub.id }, now);
     }
   }

@@ -16,6 +16,7 @@ import { targetUrlProblem } from '../net/guarded-post.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { WEBHOOK_EVENT_TYPES } from './events.js';
+import { syncWebhookTrigger } from './trigger.js';
 
 export type WebhookRow = typeof webhookSubscriptions.$inferSelect;
 
@@ -88,6 +89,7 @@ export async function createWebhook(services: Services, raw: CreateWebhookInput,
       .values({ url: input.url, description: input.description, events: [...new Set(input.events)], secret, createdBy: actor.name, createdAt: services.clock.now() })
       .returning();
     await auditIn(q, services.clock, actor, 'webhook', created!.id, 'created', null, webhookView(created!));
+    syncWebhookTrigger(q);
     return created!;
   });
   return { webhook: webhookView(row), secret };
@@ -125,6 +127,7 @@ export function deleteWebhook(services: Services, id: number, actor: Actor): Pro
     const now = services.clock.now();
     const [row] = await q.db.update(subs).set({ deletedAt: now, enabled: false }).where(eq(subs.id, id)).returning();
     await auditIn(q, services.clock, actor, 'webhook', id, 'deleted', before, null);
+    syncWebhookTrigger(q);
     return webhookView(row!);
   });
 }
@@ -137,6 +140,7 @@ export function enableWebhook(services: Services, id: number, actor: Actor): Pro
     const before = webhookView(await webhookIn(q, id));
     const [row] = await q.db.update(subs).set({ enabled: true, failingSince: null, disabledAt: null, disabledReason: null }).where(eq(subs.id, id)).returning();
     await auditIn(q, services.clock, actor, 'webhook', id, 'enabled', before, webhookView(row!));
+    syncWebhookTrigger(q);
     return webhookView(row!);
   });
 }

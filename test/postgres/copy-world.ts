@@ -17,6 +17,7 @@ import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { seedDemo } from '../../src/seed/seed-demo.js';
 import { emailHarness, postMail } from '../email/support.js';
 import { ADMIN_TOKEN, ok } from '../support/harness.js';
+import { syncWebhookTriggerOn } from '../../src/webhooks/trigger.js';
 
 const MAIL = [
   'From: "Pat Doe" <pat@example.net>',
@@ -80,6 +81,8 @@ export async function buildCopyWorld(): Promise<{ file: string; attachmentsDir: 
     sql
       .prepare("INSERT INTO webhook_subscriptions (url, description, events, secret, enabled, created_by, created_at) VALUES ('http://127.0.0.1:9/hook', '', ?, 'whsec_dGVzdA==', 1, 'test', ?)")
       .run(JSON.stringify(['case.created', 'staff.replied']), h.clock.now());
+    // Written directly, not through createWebhook: the queueing trigger is woken as it would wake it.
+    syncWebhookTriggerOn(sql);
     await ok(await h.api('POST', `/api/v1/cases/${mailedRef}/messages`, { token: h.tokenFor(maria), body: { body: 'The refund is on its way.', public: true } }), 201);
     await h.services.outbox.drain();
     return { file: h.dbPath, attachmentsDir: h.services.attachments.store.dir };

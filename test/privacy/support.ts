@@ -28,6 +28,7 @@ import { sendVisitorMessage } from '../../src/chat/visitor-message.js';
 import { endChat } from '../../src/chat/end-chat.js';
 import { requestTranscript } from '../../src/chat/transcript.js';
 import { sendMessage } from '../../src/cases/send-message.js';
+import { syncWebhookTrigger } from '../../src/webhooks/trigger.js';
 
 /** Lower case, no stem the porter tokenizer would cut, and no other indexed word starts with `9`. */
 export const MARKER = '9zqxv';
@@ -90,6 +91,8 @@ export async function privacyWorld(): Promise<PrivacyWorld> {
   const now = h.clock.now();
   await h.services.store.write(async (q) => {
     await q.db.insert(q.tables.webhookSubscriptions).values({ url: 'https://crm.example/hook', description: '', events: ['case.created', 'message.created'], secret: 'whsec_dGVzdA==', enabled: true, createdBy: 'test', createdAt: now });
+    // Written directly, not through createWebhook: the queueing trigger is woken as it would wake it.
+    syncWebhookTrigger(q);
     await q.db.insert(q.tables.crmRecords).values({ email: `chloe.${MARKER}@example.com`, data: { plan: 'pro', accountOwner: `Owner of ${MARKER}` }, fetchedAt: now });
   });
 

@@ -17,7 +17,8 @@ import * as pgSchema from '../schema.js';
 /**
  * SQLite tables that have no PostgreSQL counterpart and are not copied: FTS5's search indexes
  * and their shadow tables (rebuilt from the copied rows by PostgreSQL's own search), the search
- * documents waiting for a group's COMMIT (empty outside one: src/db/search-staging.ts), SQLite's
+ * documents waiting for a group's COMMIT (empty outside one: src/db/search-staging.ts), the
+ * SQL of SQLite's sleeping triggers (src/db/dormant-triggers.ts: PostgreSQL keeps its own), SQLite's
  * bookkeeping (AUTOINCREMENT counters: read for the identities, not copied; ANALYZE's
  * statistics) and drizzle's journal (PostgreSQL has its own, written by migratePostgres).
  */
@@ -27,6 +28,7 @@ export const SQLITE_ONLY_TABLES: readonly string[] = [
   'search_fts_data',
   'search_fts_idx',
   'search_pending',
+  'dormant_triggers',
   'problems_fts',
   'problems_fts_config',
   'problems_fts_data',
