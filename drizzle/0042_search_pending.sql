@@ -1,5 +1,5 @@
--- Hand-written (src/db/search-staging.ts, docs/performance.md "The search index inside a group
--- commit"): while a group commit's transaction is open, a new case's or customer's search
+-- Hand-written (src/db/search-staging.ts; docs/architecture.md "Search index", docs/performance.md
+-- "Issue 11 on 2026-12-05"): while a group commit's transaction is open, a new case's or customer's search
 -- document waits in `search_pending` and goes into the index in one statement just before the
 -- COMMIT. FTS5 writes its pending terms out as a new segment at every savepoint, and every
 -- statement of a transaction that may fail half-way opens one: indexed by the trigger, each new

@@ -6,7 +6,7 @@
  * multi-row insert, one with triggers). A group commit runs each unit in a savepoint of its own
  * and many statements in each: a new case indexed by its trigger became a segment of its own at
  * the next statement, later merged with the others (measured: an FTS5 document costs ~3 times
- * as much written that way; docs/performance.md "The search index inside a group commit").
+ * as much written that way; docs/performance.md "Issue 11 on 2026-12-05").
  *
  * So while a group's transaction is open on a connection, the insert triggers of cases and
  * customers put their search documents into `search_pending` (a plain table: a unit rolled back
