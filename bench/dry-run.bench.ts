@@ -21,7 +21,7 @@ import { openDatabase } from '../src/db/client.js';
 import { loadDefinitionFiles } from '../src/definitions/files.js';
 import { createLogger } from '../src/logger.js';
 import type { RulesetDefinition } from '../src/rules/definition.js';
-import { dryRun, intakeFacts } from '../src/rules/dry-run.js';
+import { dryRun, intakeFacts, queueTiers } from '../src/rules/dry-run.js';
 import { compileRuleset } from '../src/rules/engine.js';
 import { evaluateRuleset } from '../src/rules/evaluate.js';
 import type { Facts } from '../src/rules/facts.js';
@@ -184,10 +184,11 @@ const bench: Bench = {
       const engines = (routing: RulesetDefinition) => chain.map((name) => (name === 'routing' ? compileRuleset(routing, 0) : services.definitions.ruleset(name)));
       const before = engines(published);
       const after = engines(draft);
+      const tiers = await queueTiers(services);
       const sample = select.all(n).filter((_, i) => i % Math.max(1, Math.floor(n / SAMPLE)) === 0).slice(0, SAMPLE);
       const engineSample = await time(async () => {
         for (const row of sample) {
-          const facts = intakeFacts(row, workflow.initial, 'UTC') as unknown as Facts;
+          const facts = intakeFacts(row, workflow.initial, 'UTC', tiers) as unknown as Facts;
           for (const side of [before, after]) for (const ruleset of side) await evaluateRuleset(ruleset, facts);
         }
       });

@@ -10,7 +10,7 @@ import { diagnoseOn, type Diagnosis } from '../diagnosis/search-problems.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { calendarZone, localTimeFact, withinBusinessHours, type CaseLike, type FactInputs } from '../rules/build-facts.js';
 import { mergeDecisions, type Decisions, type Evaluation } from '../rules/evaluate.js';
-import { runTriggers, runTriggersNow, tiersMissing, withTiers } from '../rules/run-triggers.js';
+import { queueTiersIn, runTriggers, runTriggersNow, tiersMissing, withTiers } from '../rules/run-triggers.js';
 import type { Services } from '../services.js';
 import { sqliteOf, type Handle } from '../db/store/index.js';
 import { byId } from '../db/store/rows.js';
@@ -61,6 +61,16 @@ export interface EvaluateIntakeOptions extends CreateCaseOptions {
 type Facts = Omit<Intake, 'evaluations' | 'decisions'> & { rulesets: string[]; inputs: FactInputs };
 
 /**
+ * The tier rules see a new case at before any routes it: its queue's, the intake path's default
+ * queue (a mailbox's, a chat site's) when it is active, else the fallback queue's, as storeCase
+ * files it (1 without either). On SQLite a cached statement (`queueTierNow`).
+ */
+async function unroutedTier(q: Handle, defaultQueue: string | null, queueTierNow: ((id: string) => number | null) | undefined): Promise<number> {
+  const tierOf = async (id: string) => (queueTierNow ? queueTierNow(id) : ((await queueTiersIn(q, [id])).get(id) ?? null));
+  return (defaultQueue !== null ? await tierOf(defaultQueue) : null) ?? (await tierOf(FALLBACK_QUEUE)) ?? 1;
+}
+
+/**
  * Everything but the evaluations: reads only, through `q` (the customer's through the intake's
  * dialect pair, intake/; the diagnosis through src/diagnosis's: on SQLite its in-memory index).
  */
@@ -82,6 +92,7 @@ async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput
   const defaultQueue = options.defaultQueue ?? null;
   const event = { ...(options.eventData ?? {}), type: 'case.created' as const };
 
+  const queueTierNow = intakeQueries(q).queueTierNow(q);
   const draft: CaseLike = {
     id: 0,
     subject: input.subject,
@@ -91,7 +102,7 @@ async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput
     tags: [],
     skills: [],
     status: workflow.definition.initial,
-    tier: 1,
+    tier: await unroutedTier(q, defaultQueue, queueTierNow),
     queueId: defaultQueue ?? FALLBACK_QUEUE,
     assigneeId: null,
     reopenCount: 0,
@@ -135,7 +146,7 @@ async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput
       withinBusinessHours: inBusinessHours,
       localTime: localTimeFact(at, localTimeZone),
       // SQLite: a routed queue's tier is read as the rulesets run, with no second evaluation (tiersMissing).
-      ...(rulesets.length > 1 ? { queueTierNow: intakeQueries(q).queueTierNow(q) } : {}),
+      ...(rulesets.length > 1 && queueTierNow ? { queueTierNow } : {}),
     },
   };
 }

@@ -110,6 +110,7 @@ export function initialCaseFact(
   row: Pick<CaseRowLite, 'id' | 'subject' | 'description' | 'channel' | 'requested_priority' | 'created_at'>,
   initialState: string,
   queue = 'general',
+  tier = 1,
 ): CaseFact {
   return {
     id: caseRef(row.id),
@@ -120,7 +121,7 @@ export function initialCaseFact(
     tags: [],
     skills: [],
     status: initialState,
-    tier: 1,
+    tier,
     queue,
     assigned: false,
     reopenCount: 0,

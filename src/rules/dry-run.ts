@@ -123,12 +123,15 @@ export function intakeFacts(
   row: Pick<CaseRowLite, 'id' | 'subject' | 'description' | 'channel' | 'requested_priority' | 'created_at' | 'routing'>,
   initialState: string,
   zone: string,
+  tiers: ReadonlyMap<string, number>,
 ): Record<string, unknown> & { case: CaseFact } {
   const routing = row.routing ? (JSON.parse(row.routing) as RoutingRecord) : null;
+  const queue = routing?.input.defaultQueue ?? 'general';
   return {
-    // The intake path's routing hint (a mailbox's default queue), as rules saw it; and no case
-    // reference yet: intake's rules run before the case is stored (build-facts.ts `caseFact`: "").
-    case: { ...initialCaseFact(row, initialState, routing?.input.defaultQueue ?? 'general'), id: '' },
+    // The intake path's routing hint (a mailbox's default queue) at its tier (the queues' tiers
+    // now), as rules saw it; and no case reference yet: intake's rules run before the case is
+    // stored (build-facts.ts `caseFact`: "").
+    case: { ...initialCaseFact(row, initialState, queue, routing?.input.defaultQueue ? (tiers.get(queue) ?? 1) : 1), id: '' },
     customer: routing?.input.customer ?? {},
     diagnosis: routing?.input.diagnosis ?? { matched: false, problemId: null },
     event: { ...(routing?.input.event ?? {}), type: 'case.created' },
@@ -352,7 +355,7 @@ export async function dryRun(services: Services, options: DryRunOptions): Promis
     if (rows.length === 0) break;
     const sliceStarted = performance.now();
     for (const row of rows) {
-      const facts = intakeFacts(row, initialState, zoneOf(row.sla_config_version));
+      const facts = intakeFacts(row, initialState, zoneOf(row.sla_config_version), context.tiers);
       const moments: DryRunMoment[] = [];
       // A ruleset intake does not run changes nothing at intake: only on the later events it runs
       // on. An imported case was routed by the first ruleset alone (import-case.ts), and by no

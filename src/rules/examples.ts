@@ -69,7 +69,7 @@ export function differences(expect: Expectation, outcome: Outcome): string[] {
 }
 
 /** The facts of an example's case, built the way a dry-run rebuilds a past case's intake. */
-function exampleFacts(services: Services, example: ExampleCase, initialState: string, zone: string) {
+function exampleFacts(services: Services, example: ExampleCase, initialState: string, zone: string, tiers: ReadonlyMap<string, number>) {
   const at = example.createdAt ? Date.parse(example.createdAt) : services.clock.now();
   let inHours = example.withinBusinessHours;
   if (inHours === undefined && example.createdAt) {
@@ -97,6 +97,7 @@ function exampleFacts(services: Services, example: ExampleCase, initialState: st
     { id: 0, subject: example.subject, description: example.description, channel: example.channel ?? 'web', requested_priority: example.priority ?? 'normal', created_at: at, routing: JSON.stringify(routing) },
     initialState,
     zone,
+    tiers,
   );
 }
 
@@ -120,7 +121,7 @@ export async function runExamples(services: Services, name: string, body: Rulese
     const label = typeof example?.name === 'string' ? example.name : `examples[${index}]`;
     if (!setup) return { index, name: label, passed: false, differences: [`the rules cannot run: ${failure}`], outcome: null };
     try {
-      const { outcome } = replayNow(setup.after, exampleFacts(services, example.case, setup.initialState, setup.zone), setup.context);
+      const { outcome } = replayNow(setup.after, exampleFacts(services, example.case, setup.initialState, setup.zone, setup.context.tiers), setup.context);
       const diff = differences(example.expect, outcome);
       return { index, name: label, passed: diff.length === 0, differences: diff, outcome };
     } catch (error) {

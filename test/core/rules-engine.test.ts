@@ -5,6 +5,7 @@
  */
 import { Engine } from 'json-rules-engine';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createCase } from '../../src/cases/create-case.js';
 import type { RulesEngine } from '../../src/rules/run-ruleset.js';
 import { DEMO_PROBLEMS } from '../../src/seed/seed-demo.js';
 import { ADMIN_TOKEN, createHarness, standardQueues, type Harness } from '../support/harness.js';
@@ -138,6 +139,44 @@ describe('a ruleset run after one that routes the case', () => {
     desks.push(h);
     expect((await h.api('PUT', '/api/v1/rulesets/escalation', { token: ADMIN_TOKEN, body: escalation })).status).toBe(200);
     const example = { name: 'An enterprise outage', case: { subject: 'Outage in Berlin', description: 'Nothing loads.', customer: { tier: 'enterprise' } }, expect: { queue: 'advanced', tags: ['seen-tier-2'], escalated: false } };
+    const res = await h.api('PUT', '/api/v1/rulesets/routing', { token: ADMIN_TOKEN, body: { ...routing, examples: [example] } });
+    const body = (await res.json()) as Json;
+    expect(body.exampleResults ?? body.examples, JSON.stringify(body)).toMatchObject({ passed: 1, failed: 0 });
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('the first ruleset of a case that comes in at a tier-2 queue', () => {
+  // A mailbox or chat site whose default queue is advanced support (tier 2) files its cases
+  // there unless a ruleset routes them: the rules must see them at that tier from the start.
+  const routing = {
+    rules: [
+      { name: 'Seen at tier 1', conditions: { all: [{ fact: 'case', path: '$.tier', operator: 'equal', value: 1 }] }, event: { type: 'addTags', params: { tags: ['seen-tier-1'] } } },
+      { name: 'Seen at tier 2', conditions: { all: [{ fact: 'case', path: '$.tier', operator: 'equal', value: 2 }] }, event: { type: 'addTags', params: { tags: ['seen-tier-2'] } } },
+    ],
+  };
+  const SYSTEM = { type: 'system' as const, id: null, role: 'admin' as const, name: 'mailbox' };
+
+  for (const engine of ['compiled', 'reference'] as const) {
+    it(`sees the default queue's tier (${engine})`, async () => {
+      const h = await desk(engine);
+      desks.push(h);
+      expect((await h.api('PUT', '/api/v1/rulesets/routing', { token: ADMIN_TOKEN, body: routing })).status).toBe(200);
+      const advanced = await createCase(h.services, { customer: { email: 'pat@example.com' }, subject: 'Question', description: 'Where is it?' }, SYSTEM, { defaultQueue: 'advanced' });
+      expect(advanced).toMatchObject({ queueId: 'advanced', tier: 2, tags: ['seen-tier-2'] });
+      const general = await createCase(h.services, { customer: { email: 'pat@example.com' }, subject: 'Question', description: 'Where is it?' }, SYSTEM);
+      expect(general).toMatchObject({ queueId: 'general', tier: 1, tags: ['seen-tier-1'] });
+      // A default queue that is not active: the case goes to general, at its tier.
+      await h.run("UPDATE queues SET active = FALSE WHERE id = 'billing'");
+      const fallback = await createCase(h.services, { customer: { email: 'pat@example.com' }, subject: 'Question', description: 'Where is it?' }, SYSTEM, { defaultQueue: 'billing' });
+      expect(fallback).toMatchObject({ queueId: 'general', tier: 1, tags: ['seen-tier-1'] });
+    });
+  }
+
+  it('is replayed so by the examples (and dry-runs) of the rules', async () => {
+    const h = await desk('compiled');
+    desks.push(h);
+    const example = { name: 'Mail to advanced support', case: { subject: 'Question', description: 'Where is it?', defaultQueue: 'advanced' }, expect: { queue: 'advanced', tags: ['seen-tier-2'] } };
     const res = await h.api('PUT', '/api/v1/rulesets/routing', { token: ADMIN_TOKEN, body: { ...routing, examples: [example] } });
     const body = (await res.json()) as Json;
     expect(body.exampleResults ?? body.examples, JSON.stringify(body)).toMatchObject({ passed: 1, failed: 0 });
