@@ -40,6 +40,11 @@ export function wakeTrigger(sqlite: Sqlite, name: string): void {
   sqlite.prepare('DELETE FROM dormant_triggers WHERE name = ?').run(name);
 }
 
+/** Whether `wakeTrigger` (`awake`) or `sleepTrigger` would leave everything as it is. */
+export function triggerSettled(sqlite: Sqlite, name: string, awake: boolean): boolean {
+  return awake ? sqlite.prepare<[string], string>(KEPT).pluck().get(name) === undefined : liveSql(sqlite, name) === undefined;
+}
+
 /** Whether the trigger `name` is awake (exists). */
 export function triggerAwake(sqlite: Sqlite, name: string): boolean {
   return liveSql(sqlite, name) !== undefined;

@@ -6,13 +6,18 @@
  * webhooks: this test reads the types from `announce` itself and the trigger from the
  * migrated database.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
+import { ManualClock } from '../../src/clock.js';
+import { createServices } from '../../src/compose.js';
+import { openDatabase } from '../../src/db/client.js';
 import { triggerAwake, triggerSql } from '../../src/db/dormant-triggers.js';
 import { sqliteOf } from '../../src/db/store/index.js';
 import { syncWebhookTriggerOn, WEBHOOK_TRIGGER } from '../../src/webhooks/trigger.js';
-import { ADMIN_TOKEN, createHarness, ok, type Harness } from '../support/harness.js';
+import { ADMIN_TOKEN, createHarness, ok, ROOT, tempDir, type Harness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(() => {
@@ -119,5 +124,46 @@ describe('the webhook trigger on SQLite', () => {
     syncWebhookTriggerOn(sqlite);
     expect(awake()).toBe(false);
     expect(triggerSql(sqlite, WEBHOOK_TRIGGER)).toContain("'case.migrated'");
+  });
+});
+
+describe('the webhook trigger at start on SQLite', () => {
+  // Every start sets the trigger (createServices). Another process that enables the first
+  // subscription while this one starts commits either before the start reads whether one is
+  // enabled, or after the start has put the trigger to sleep (and its own write woke it): never
+  // in between, or the trigger would sleep with a subscription enabled and its events be lost.
+  it('is not put to sleep by a start that another process enables a subscription during', async () => {
+    if (h.dialect !== 'sqlite') return;
+    const file = path.join(tempDir('webhook-trigger-start'), 'casebook.db');
+    // Migrated, not yet started: the trigger is awake (as after the upgrade that brought migration 0043).
+    const db = openDatabase(file);
+    expect(triggerAwake(db.$client, WEBHOOK_TRIGGER)).toBe(true);
+    // Another process (the server, while a command-line script starts) creates the first
+    // subscription in a transaction it commits a moment later.
+    const other = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const Database = require('better-sqlite3');
+         const db = new Database(process.argv[1]);
+         db.exec('BEGIN IMMEDIATE');
+         db.prepare("INSERT INTO webhook_subscriptions (url, events, secret, created_by, created_at) VALUES ('https://hooks.example/start', '[\\"case.created\\"]', 'whsec_dGVzdA==', 'admin', 0)").run();
+         process.stdout.write('holding\\n');
+         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 500);`,
+        file,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise<number | null>((resolve) => other.on('exit', resolve));
+    await new Promise<void>((resolve) => other.stdout.on('data', () => resolve()));
+    try {
+      createServices(db, new ManualClock());
+      expect(await exited).toBe(0);
+      expect(db.$client.prepare('SELECT count(*) FROM webhook_subscriptions WHERE enabled = 1').pluck().get()).toBe(1);
+      expect(triggerAwake(db.$client, WEBHOOK_TRIGGER)).toBe(true);
+    } finally {
+      other.kill();
+      db.$client.close();
+    }
   });
 });
