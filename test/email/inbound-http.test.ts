@@ -148,6 +148,28 @@ describe('a new mail', () => {
     expect(await caseCount()).toBe(7);
   });
 
+  it("two senders' broken mailers (each its own fixed Message-ID) writing in the same second: neither mail is lost to the other", async () => {
+    h = emailHarness();
+    const mail = (from: string, id: string, date: string, subject: string, text: string) =>
+      `From: ${from}\r\nTo: support@example.com\r\nSubject: ${subject}\r\nDate: ${date}\r\nMessage-ID: <${id}>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${text}\r\n`;
+    // Each sender's first mail takes its Message-ID; each one's next is kept by an id of its own.
+    expect((await postMail(h, mail('scanner@acme.example', 'scan@printer.local', 'Mon, 2 Mar 2026 09:00:00 +0100', 'Scanned document', 'The contract.'))).body.result).toBe('created');
+    expect((await postMail(h, mail('forms@shop.example', 'contact@webform.local', 'Mon, 2 Mar 2026 10:00:00 +0100', 'Contact form', 'Where is my order?'))).body.result).toBe('created');
+    // Both written at 11:30:00 (the same moment, in two zones): two mails, two cases.
+    const scan = await postMail(h, mail('scanner@acme.example', 'scan@printer.local', 'Tue, 3 Mar 2026 11:30:00 +0100', 'Scanned document', 'The delivery note.'));
+    const form = await postMail(h, mail('forms@shop.example', 'contact@webform.local', 'Tue, 3 Mar 2026 10:30:00 +0000', 'Contact form', 'I want to cancel.'));
+    expect(scan.body).toMatchObject({ result: 'created', reason: null });
+    expect(form.body).toMatchObject({ result: 'created', reason: null });
+    expect((await caseRow(form.body.case!)).description).toBe('I want to cancel.');
+    expect(await caseCount()).toBe(4);
+    // Each delivered again is still a duplicate of itself.
+    expect((await postMail(h, mail('forms@shop.example', 'contact@webform.local', 'Tue, 3 Mar 2026 10:30:00 +0000', 'Contact form', 'I want to cancel.'))).body).toMatchObject({
+      result: 'ignored',
+      reason: 'duplicate',
+      case: form.body.case,
+    });
+  });
+
   it('without a Message-ID gets one derived from its bytes, so it too is processed once', async () => {
     h = emailHarness();
     const first = await postMail(h, fixture('no-message-id.eml'));

@@ -35,9 +35,11 @@ export function mailFingerprint(parsed: ParsedMail, from: string | null, subject
 
 /**
  * The id a mail is kept by when its Message-ID was already taken by another mail (a different
- * fingerprint): derived from its fingerprint, so a re-delivery of this mail is a duplicate of it.
- * Derived ids are never written into References of mail to customers (their clients never saw them).
+ * fingerprint): derived from that Message-ID and its fingerprint, so a re-delivery of this mail is a
+ * duplicate of it, and a mail of another sender's broken mailer (another Message-ID) written in the
+ * same second — the same Date, the same fingerprint — is not. Derived ids are never written into
+ * References of mail to customers (their clients never saw them).
  */
-export function reusedMessageId(fingerprint: string): string {
-  return `reused-${fingerprint}@derived.casebook`;
+export function reusedMessageId(messageId: string, fingerprint: string): string {
+  return `reused-${createHash('sha256').update(JSON.stringify([messageId, fingerprint])).digest('hex')}@derived.casebook`;
 }

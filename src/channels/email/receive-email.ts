@@ -120,7 +120,7 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
   const anotherMail = (first: { fingerprint: string | null } | undefined) => first !== undefined && first.fingerprint !== null && first.fingerprint !== mail.fingerprint;
   let first = await store.query((q) => mailChecks(q).received(q, mail.messageId));
   if (anotherMail(first)) {
-    mail = { ...mail, messageId: reusedMessageId(mail.fingerprint), reusedMessageId: mail.messageId };
+    mail = { ...mail, messageId: reusedMessageId(mail.messageId, mail.fingerprint), reusedMessageId: mail.messageId };
     first = await store.query((q) => mailChecks(q).received(q, mail.messageId));
   }
   if (first) return duplicate();
