@@ -276,6 +276,25 @@ describe('mail through a Google Group or a Mailman list (Precedence: list)', () 
     expect((await postMail(h, mail({ From: 'Support <support@example.com>', 'X-Original-From': 'mallory@evil.example' }))).body).toMatchObject({ result: 'ignored', reason: 'loop' });
     expect((await postMail(h, mail({ From: 'Support <support@example.com>', 'X-Original-From': 'Notifications@example.com', ...ours }))).body).toMatchObject({ result: 'ignored', reason: 'loop' });
   });
+
+  it('an auto-responder’s mail through a group keeps its marks under the group’s own Precedence: list (every line counts): no case, no acknowledgement to ping-pong with', async () => {
+    const ours = googleGroup('support@example.com');
+    // A vacation responder at a strict-DMARC domain answering our acknowledgement through our group: the group's Precedence: list above its own.
+    const through = (marks: string, extra: Record<string, string>) => {
+      const raw = mail({ Subject: 'Re: Where is my order?', 'Message-ID': `<responder-${++n}@strict-dmarc.example>`, ...extra, ...ours }).toString('utf8');
+      return Buffer.from(raw.replace('Precedence: list\r\n', `Precedence: list\r\n${marks}`), 'utf8');
+    };
+    const rewritten = { From: "'Jo Away' via Support <support@example.com>", 'X-Original-From': 'Jo Away <away@strict-dmarc.example>', 'Reply-To': 'away@strict-dmarc.example' };
+    for (const marks of ['Precedence: bulk\r\n', 'Precedence: junk\r\n', 'Auto-Submitted: no\r\nAuto-Submitted: auto-replied\r\n']) {
+      expect((await postMail(h, through(marks, rewritten))).body, marks).toMatchObject({ result: 'ignored', reason: 'auto-reply' });
+      // Through someone else's list too: noise, not a case.
+      expect((await postMail(h, through(marks, { From: `bot${++n}@vendor.example`, 'List-ID': '<news.vendor.example>' }))).body, marks).toMatchObject({ result: 'ignored', reason: 'auto-reply' });
+    }
+    // A person's mail through the group is still a case, acknowledged.
+    const person = await postMail(h, through('', { ...rewritten, 'X-Original-From': 'Jo Here <here@strict-dmarc.example>' }));
+    expect(person.body).toMatchObject({ result: 'created', reason: null });
+    expect(await acknowledgements(person.body.case!)).toHaveLength(1);
+  });
 });
 
 describe('senders that must get no automatic mail', () => {

@@ -7,14 +7,6 @@
 import type { ParsedMail } from 'mailparser';
 import { fromOwnGroup } from './own-group.js';
 
-function header(mail: ParsedMail, name: string): string {
-  const value = mail.headers.get(name);
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'object' && 'value' in value && typeof value.value === 'string') return value.value;
-  return String(value);
-}
-
 /** Where an out-of-office phrase ends: a separator or the end of the subject (no Unicode \b for "automática" or "自动回复"). */
 const END = String.raw`(?=$|[\s:：\-–—,.!(\[])`;
 /** Phrases only auto-responders start a subject with (mail clients' out-of-office prefixes, several languages). */
@@ -75,12 +67,12 @@ function contentType(mail: ParsedMail): { value: string; reportType: string } {
 }
 
 export function isAutoReply(mail: ParsedMail): boolean {
-  const auto = header(mail, 'auto-submitted').trim().toLowerCase();
-  if (auto && !auto.startsWith('no')) return true;
+  // Every line of a header counts: a list or a group that passes the mail on may add its own (`Precedence: list`) above the sender's.
+  if (headerValues(mail, 'auto-submitted').some((value) => value !== '' && !/^no\b/i.test(value))) return true;
   if (mail.headers.has('x-autoreply') || mail.headers.has('x-autorespond') || mail.headers.has('x-autoresponder')) return true;
   // `Precedence: list` is no sign of an automaton: Google Groups (a Workspace group as the support address), Mailman 2 and
   // Sympa mark every person's mail they pass on so. It is list mail: its case opens, unacknowledged (isListMail).
-  if (/^(bulk|junk|auto_reply)$/i.test(precedence(mail))) return true;
+  if (precedences(mail).some((value) => /^(bulk|junk|auto_reply)$/i.test(value))) return true;
   if (nullReturnPath(mail)) return true;
   // Read receipts (disposition-notification), abuse and TLS reports: a report, never a request.
   const type = contentType(mail);
@@ -89,9 +81,12 @@ export function isAutoReply(mail: ParsedMail): boolean {
   return OUT_OF_OFFICE.test(subject) || OUT_OF_OFFICE_WORD.test(subject);
 }
 
-/** The `Precedence` header's value, trimmed (`bulk`, `junk`, `list`, `auto_reply`; RFC 2076, RFC 3834 §2). */
-function precedence(mail: ParsedMail): string {
-  return header(mail, 'precedence').trim();
+/**
+ * The `Precedence` header's values, one a line (`bulk`, `junk`, `list`, `auto_reply`; RFC 2076, RFC 3834 §2): not
+ * mailparser's, which keeps only the first line — a group's `Precedence: list` above an auto-responder's `bulk`.
+ */
+function precedences(mail: ParsedMail): string[] {
+  return headerValues(mail, 'precedence');
 }
 
 /**
@@ -101,7 +96,7 @@ function precedence(mail: ParsedMail): string {
  * opens its case; but RFC 3834 §2 asks for no automatic response to it: it is not acknowledged.
  */
 export function isListMail(mail: ParsedMail): boolean {
-  return mail.headerLines.some((line) => line.key === 'list-id' || line.key === 'list-unsubscribe') || /^list$/i.test(precedence(mail));
+  return mail.headerLines.some((line) => line.key === 'list-id' || line.key === 'list-unsubscribe') || precedences(mail).some((value) => /^list$/i.test(value));
 }
 
 /** The values of every line of a header, as received (unfolded). */
