@@ -277,6 +277,31 @@ describe('mail through a Google Group or a Mailman list (Precedence: list)', () 
     expect((await postMail(h, mail({ From: 'Support <support@example.com>', 'X-Original-From': 'Notifications@example.com', ...ours }))).body).toMatchObject({ result: 'ignored', reason: 'loop' });
   });
 
+  it('an X-Original-From the sender wrote themselves beside the group’s is not read back: nobody sends through our group as another customer', async () => {
+    const ours = googleGroup('support@example.com');
+    // Mallory owns a strict-DMARC domain, so the group rewrites her From and writes her in X-Original-From and Reply-To;
+    // the X-Original-From she wrote herself, naming a customer, comes along above the group's.
+    h.customer({ email: 'ceo@bigcustomer.example', name: 'Big Customer CEO' });
+    const forged = Buffer.from(
+      mail({
+        From: "'Mallory' via Support <support@example.com>",
+        'X-Original-From': 'Big Customer CEO <ceo@bigcustomer.example>',
+        Subject: 'Please change our bank details',
+        'Message-ID': `<forged-${++n}@mallory-strict.example>`,
+        ...ours,
+      })
+        .toString('utf8')
+        .replace('List-Post:', 'X-Original-From: Mallory <mallory@mallory-strict.example>\r\nReply-To: Mallory <mallory@mallory-strict.example>\r\nList-Post:'),
+      'utf8',
+    );
+    const before = await h.query((q) => q.db.select().from(q.tables.cases));
+    expect((await postMail(h, forged)).body).toMatchObject({ result: 'ignored', reason: 'loop' });
+    // No case for the customer she named, and no acknowledgement mailed to them.
+    expect(await h.query((q) => q.db.select().from(q.tables.cases))).toHaveLength(before.length);
+    const mailed = await h.query((q) => q.db.select().from(q.tables.outbox));
+    expect(mailed.filter((o) => JSON.stringify(o.payload).includes('ceo@bigcustomer.example'))).toEqual([]);
+  });
+
   it('an auto-responder’s mail through a group keeps its marks under the group’s own Precedence: list (every line counts): no case, no acknowledgement to ping-pong with', async () => {
     const ours = googleGroup('support@example.com');
     // A vacation responder at a strict-DMARC domain answering our acknowledgement through our group: the group's Precedence: list above its own.

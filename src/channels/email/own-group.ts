@@ -31,12 +31,18 @@ export function fromOwnGroup(mail: ParsedMail, supportAddress: string): boolean 
 /**
  * The mail with its sender as written before our own group rewrote its From (`X-Original-From`);
  * the mail as it is otherwise — a From of ours without our group's marks stays ours (a loop).
+ *
+ * The group writes one `X-Original-From`, from the From it checked (the sender's domain's DMARC);
+ * a header of the same name the sender wrote themselves is passed on as it is, beside the
+ * group's. A mail with several is not read back: whichever we took might be the sender's own
+ * (anyone with a strict-DMARC domain could send through the group as any customer), so it stays
+ * ours — a loop, logged so.
  */
 export async function withOriginalSender(settings: EmailSettings, mail: InboundMail): Promise<InboundMail> {
   if (!mail.from || !isSupportAddress(settings.supportAddress, mail.from.address) || !fromOwnGroup(mail.parsed, settings.supportAddress)) return mail;
-  const [original] = values(mail.parsed, 'x-original-from');
-  if (original === undefined) return mail;
-  const from = addresses((await headersParsed(Buffer.from(`From: ${original}\r\n`, 'utf8'))).from)[0];
+  const originals = values(mail.parsed, 'x-original-from');
+  if (originals.length !== 1) return mail;
+  const from = addresses((await headersParsed(Buffer.from(`From: ${originals[0]!}\r\n`, 'utf8'))).from)[0];
   if (!from || isOwnAddress(settings, from.address)) return mail;
   return { ...mail, from };
 }
