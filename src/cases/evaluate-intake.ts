@@ -10,7 +10,8 @@ import { diagnoseOn, type Diagnosis } from '../diagnosis/search-problems.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { calendarZone, localTimeFact, withinBusinessHours, type CaseLike, type FactInputs } from '../rules/build-facts.js';
 import { mergeDecisions, type Decisions, type Evaluation } from '../rules/evaluate.js';
-import { queueTiersIn, runTriggers, runTriggersNow, tiersMissing, withTiers } from '../rules/run-triggers.js';
+import { runTriggers, runTriggersNow, tiersMissing, withTiers } from '../rules/run-triggers.js';
+import { activeQueueTiersIn } from '../definitions/version-rows.js';
 import type { Services } from '../services.js';
 import { sqliteOf, type Handle } from '../db/store/index.js';
 import { byId } from '../db/store/rows.js';
@@ -66,7 +67,7 @@ type Facts = Omit<Intake, 'evaluations' | 'decisions'> & { rulesets: string[]; i
  * files it (1 without either). On SQLite a cached statement (`queueTierNow`).
  */
 async function unroutedTier(q: Handle, defaultQueue: string | null, queueTierNow: ((id: string) => number | null) | undefined): Promise<number> {
-  const tierOf = async (id: string) => (queueTierNow ? queueTierNow(id) : ((await queueTiersIn(q, [id])).get(id) ?? null));
+  const tierOf = async (id: string) => (queueTierNow ? queueTierNow(id) : ((await activeQueueTiersIn(q, [id])).get(id) ?? null));
   return (defaultQueue !== null ? await tierOf(defaultQueue) : null) ?? (await tierOf(FALLBACK_QUEUE)) ?? 1;
 }
 

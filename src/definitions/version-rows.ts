@@ -4,7 +4,7 @@
  * a ruleset, then a workflow naming it). The registry's in-memory snapshot (registry.ts) is
  * for lookups outside a transaction of definitions.
  */
-import { and, asc, desc, eq, max, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, max, sql } from 'drizzle-orm';
 import type { DefinitionKind, DefinitionState, ExamplesOverride } from '../db/schema/index.js';
 import type { definitionVersions } from '../db/schema/index.js';
 import type { Handle } from '../db/store/index.js';
@@ -70,10 +70,18 @@ export async function publishedBodiesIn(q: Handle, kind: DefinitionKind): Promis
   return out;
 }
 
-/** The active queues and their tiers (where an escalation can go: src/definitions/escalation-target.ts). */
-export async function activeQueueTiersIn(q: Handle): Promise<Map<string, number>> {
+/**
+ * The active queues and their tiers, in id order (where an escalation can go:
+ * src/definitions/escalation-target.ts; a tier's first queue takes it); `ids`: only those.
+ */
+export async function activeQueueTiersIn(q: Handle, ids?: readonly string[]): Promise<Map<string, number>> {
   const t = q.tables.queues;
-  const rows = await q.db.select({ id: t.id, tier: t.tier }).from(t).where(eq(t.active, true));
+  const active = eq(t.active, true);
+  const rows = await q.db
+    .select({ id: t.id, tier: t.tier })
+    .from(t)
+    .where(ids ? and(active, inArray(t.id, [...ids])) : active)
+    .orderBy(asc(t.id));
   return new Map(rows.map((r) => [r.id, r.tier]));
 }
 

@@ -26,6 +26,7 @@
  */
 import { asc, eq } from 'drizzle-orm';
 import { RefusedRulesetError } from '../definitions/registry.js';
+import { activeQueueTiersIn } from '../definitions/version-rows.js';
 import { DomainError } from '../errors.js';
 import type { RoutingRecord } from '../db/schema/cases.js';
 import { caseRef } from '../cases/case-ref.js';
@@ -171,11 +172,7 @@ export interface ReplaySetup {
  */
 /** Active queues and their tiers (escalations pick a queue by tier). */
 export function queueTiers(services: Services): Promise<Map<string, number>> {
-  return services.store.query(async (q) => {
-    const t = q.tables.queues;
-    const rows = await q.db.select({ id: t.id, tier: t.tier }).from(t).where(eq(t.active, true)).orderBy(asc(t.id));
-    return new Map(rows.map((row) => [row.id, row.tier]));
-  });
+  return services.store.query((q) => activeQueueTiersIn(q));
 }
 
 /** `tiers`: the active queues' tiers (`queueTiers`), read before. */

@@ -7,7 +7,7 @@
  */
 import type { Handle } from '../db/store/index.js';
 import { RefusedRulesetError } from '../definitions/registry.js';
-import { and, eq, inArray } from 'drizzle-orm';
+import { activeQueueTiersIn } from '../definitions/version-rows.js';
 import type { Services } from '../services.js';
 import type { CaseLike } from './build-facts.js';
 import { buildFacts, type FactInputs } from './build-facts.js';
@@ -41,13 +41,6 @@ function applyToDraft(draft: CaseLike, evaluation: Evaluation, inputs: FactInput
   draft.skills = [...new Set([...draft.skills, ...d.skills])];
 }
 
-/** The tiers of those of `ids` that are active queues. */
-export async function queueTiersIn(q: Handle, ids: readonly string[]): Promise<Map<string, number>> {
-  const t = q.tables.queues;
-  const rows = await q.db.select({ id: t.id, tier: t.tier }).from(t).where(and(inArray(t.id, [...ids]), eq(t.active, true)));
-  return new Map(rows.map((r) => [r.id, r.tier]));
-}
-
 /**
  * The queues rulesets decided that a later ruleset saw without their tier (`inputs.queueTiers`
  * lacks them), for `runTriggersNow`, which cannot await a read: read them (`withTiers`) and
@@ -63,7 +56,7 @@ export function tiersMissing(evaluations: readonly Evaluation[], inputs: FactInp
 
 /** `inputs` with the tiers of `queues` (those that are active) added. */
 export async function withTiers(q: Handle, inputs: FactInputs, queues: readonly string[]): Promise<FactInputs> {
-  const read = await queueTiersIn(q, queues);
+  const read = await activeQueueTiersIn(q, queues);
   // An inactive queue has no tier to move to (null): known as such, so it is not read again.
   return { ...inputs, queueTiers: new Map([...(inputs.queueTiers ?? []), ...queues.map((id): [string, number | null] => [id, read.get(id) ?? null])]) };
 }
