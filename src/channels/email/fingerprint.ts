@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
+import { headerValues } from './header-values.js';
 
 /**
  * The Date header as written (its first), its moment when it reads as one (the same moment in
@@ -20,9 +21,8 @@ import type { ParsedMail } from 'mailparser';
  * is the time of parsing when the header is no date: a re-delivery would differ.
  */
 function dateOf(parsed: ParsedMail): string | null {
-  const line = parsed.headerLines.find((h) => h.key === 'date')?.line;
-  if (line === undefined) return null;
-  const value = line.slice(line.indexOf(':') + 1).replace(/\s+/g, ' ').trim();
+  const value = headerValues(parsed, 'date')[0];
+  if (value === undefined) return null;
   const moment = Date.parse(value);
   return Number.isNaN(moment) ? value : new Date(moment).toISOString();
 }

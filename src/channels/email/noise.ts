@@ -5,6 +5,7 @@
  * status notifications (bounces). Casebook never opens a case for them and never answers them.
  */
 import type { ParsedMail } from 'mailparser';
+import { headerValues } from './header-values.js';
 import { fromOwnGroup } from './own-group.js';
 
 /** Where an out-of-office phrase ends: a separator or the end of the subject (no Unicode \b for "automática" or "自动回复"). */
@@ -97,11 +98,6 @@ function precedences(mail: ParsedMail): string[] {
  */
 export function isListMail(mail: ParsedMail): boolean {
   return mail.headerLines.some((line) => line.key === 'list-id' || line.key === 'list-unsubscribe') || precedences(mail).some((value) => /^list$/i.test(value));
-}
-
-/** The values of every line of a header, as received (unfolded). */
-function headerValues(mail: ParsedMail, key: string): string[] {
-  return mail.headerLines.filter((line) => line.key === key).map((line) => line.line.slice(line.line.indexOf(':') + 1).replace(/\s+/g, ' ').trim());
 }
 
 /**

@@ -10,22 +10,19 @@
  */
 import type { ParsedMail } from 'mailparser';
 import { canonicalEmail } from '../../text/email-address.js';
+import { headerValues } from './header-values.js';
 import { addresses, headersParsed, type InboundMail } from './parse-mail.js';
 import { isSupportAddress } from './reply-address.js';
 import { isOwnAddress, type EmailSettings } from './settings.js';
 
-function values(mail: ParsedMail, key: string): string[] {
-  return mail.headerLines.filter((line) => line.key === key).map((line) => line.line.slice(line.line.indexOf(':') + 1).replace(/\s+/g, ' ').trim());
-}
-
 /** Whether the list that passed the mail on is the support address itself (its Mailing-list, List-Post or List-ID says so). */
 export function fromOwnGroup(mail: ParsedMail, supportAddress: string): boolean {
   const ours = (address: string | undefined) => address !== undefined && isSupportAddress(supportAddress, canonicalEmail(address));
-  if (values(mail, 'mailing-list').some((v) => ours(/^list\s+([^\s;,]+)/i.exec(v)?.[1]))) return true;
-  if (values(mail, 'list-post').some((v) => [...v.matchAll(/<mailto:([^>?\s]+)/gi)].some((m) => ours(m[1])))) return true;
+  if (headerValues(mail, 'mailing-list').some((v) => ours(/^list\s+([^\s;,]+)/i.exec(v)?.[1]))) return true;
+  if (headerValues(mail, 'list-post').some((v) => [...v.matchAll(/<mailto:([^>?\s]+)/gi)].some((m) => ours(m[1])))) return true;
   const at = supportAddress.lastIndexOf('@');
   const listId = `${supportAddress.slice(0, at)}.${supportAddress.slice(at + 1)}`.toLowerCase();
-  return values(mail, 'list-id').some((v) => /<([^<>\s]+)>/.exec(v)?.[1]?.toLowerCase() === listId);
+  return headerValues(mail, 'list-id').some((v) => /<([^<>\s]+)>/.exec(v)?.[1]?.toLowerCase() === listId);
 }
 
 /**
@@ -40,7 +37,7 @@ export function fromOwnGroup(mail: ParsedMail, supportAddress: string): boolean 
  */
 export async function withOriginalSender(settings: EmailSettings, mail: InboundMail): Promise<InboundMail> {
   if (!mail.from || !isSupportAddress(settings.supportAddress, mail.from.address) || !fromOwnGroup(mail.parsed, settings.supportAddress)) return mail;
-  const originals = values(mail.parsed, 'x-original-from');
+  const originals = headerValues(mail.parsed, 'x-original-from');
   if (originals.length !== 1) return mail;
   const from = addresses((await headersParsed(Buffer.from(`From: ${originals[0]!}\r\n`, 'utf8'))).from)[0];
   if (!from || isOwnAddress(settings, from.address)) return mail;
