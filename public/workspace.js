@@ -455,11 +455,14 @@
     var panel = target.querySelector('#case-actions');
     if (panel) keepTyped(panel, sent);
   }
-  // (A swap held while a press is under way keeps what was typed when it is made: flushHeld.)
+  // The composer's text likewise (keepComposer, below). A swap held while a press is under way
+  // keeps both when it is made (flushHeld).
   document.addEventListener('htmx:beforeSwap', function (e) {
     var target = e.detail && e.detail.target;
     if (!target || target.id !== 'case-page' || !e.detail.shouldSwap || pressing) return;
-    keepActions(target, sentForm(e.detail));
+    var sent = sentForm(e.detail);
+    keepActions(target, sent);
+    keepComposer(target, sent);
   });
   document.addEventListener('htmx:afterSwap', function (e) {
     var target = e.detail && e.detail.target;
@@ -473,11 +476,6 @@
   // replaced by the older draft, or by nothing. What the composer held (its mode, both drafts'
   // texts, the files chosen) goes back into the new one, and is saved as a draft from there.
   var composerKept = null;
-  document.addEventListener('htmx:beforeSwap', function (e) {
-    var d = e.detail;
-    if (!d || !d.target || d.target.id !== 'case-page' || !d.shouldSwap || pressing) return;
-    keepComposer(d.target, sentForm(d));
-  });
   function keepComposer(target, sent) {
     composerKept = null;
     var form = document.getElementById('composer');
