@@ -45,7 +45,8 @@ function applyToDraft(draft: CaseLike, evaluation: Evaluation, inputs: FactInput
  * The queues rulesets decided that a later ruleset saw without their tier (`inputs.queueTiers`
  * lacks them), for `runTriggersNow`, which cannot await a read: read them (`withTiers`) and
  * evaluate again. Only a case routed before its last ruleset costs that read (and the compiled
- * rules' few microseconds twice); `runTriggers` reads them as it goes.
+ * rules' few microseconds twice); `runTriggers` reads them as it goes; with `queueTierNow`
+ * (SQLite's intake) applyToDraft has read them already: none is missing.
  */
 export function tiersMissing(evaluations: readonly Evaluation[], inputs: FactInputs): string[] {
   if (inputs.queueTierNow) return [];
