@@ -141,6 +141,8 @@ describe('sessions on pages', () => {
     const res = await c.post('/logout');
     expect(res.status).toBe(303);
     expect(res.headers.get('Location')).toBe('/login?signed_out=1');
+    // The browser forgets what the sign-in left in it (a shared computer's next person).
+    expect(res.headers.get('Clear-Site-Data')).toBe('"cache", "storage"');
     expect(await sessionRows()).toEqual([]);
     const after = await c.get('/inbox');
     expect(after.status).toBe(303);

@@ -86,6 +86,9 @@ export function authPages(): Hono<PageEnv> {
     const session = c.get('session');
     if (session) await c.get('services').store.write((q) => endSession(q, session.idHash));
     deleteCookie(c, cookieNames(options.secureCookies).session, cookieOptions(options));
+    // On a shared computer nothing of this sign-in stays in the browser for the next person: pages
+    // htmx keeps for Back (sessionStorage), a chat kept on this origin (localStorage), cached answers.
+    c.header('Clear-Site-Data', '"cache", "storage"');
     return redirectTo(c, '/login?signed_out=1');
   });
 
