@@ -109,7 +109,9 @@ async function visitorSays(page: Page, frame: FrameLocator, text: string): Promi
   const sent = page.waitForResponse((r) => r.url().endsWith('/chat/api/messages') && r.request().method() === 'POST');
   await frame.getByRole('button', { name: 'Send' }).click();
   const caseRef = ((await (await sent).json()) as { case: string }).case;
-  await frame.locator('#chat-lines li', { hasText: text }).waitFor();
+  // The line as the server numbered it (data-seq): while the stream's copy and the one on its way
+  // (li.pending) are both there for a moment, a locator for either would match two.
+  await frame.locator('#chat-lines li[data-seq]', { hasText: text }).waitFor();
   return caseRef;
 }
 
@@ -144,7 +146,7 @@ describe('live chat', () => {
     await frame.getByRole('button', { name: 'Start chat' }).click();
     await frame.getByLabel('Your message').fill('Hi, my parcel has not arrived.');
     await frame.getByRole('button', { name: 'Send' }).click();
-    await frame.locator('#chat-lines li', { hasText: 'my parcel has not arrived' }).waitFor();
+    await frame.locator('#chat-lines li[data-seq]', { hasText: 'my parcel has not arrived' }).waitFor();
     expect(await visitor.context().cookies(shopUrl)).toEqual([]);
 
     // The agent sees it arrive in the inbox and opens it.
@@ -296,7 +298,7 @@ describe('live chat', () => {
     let frame = await open(ann);
     await frame.getByLabel('Your message').fill('My card number ends in 4242.');
     await frame.getByRole('button', { name: 'Send' }).click();
-    await frame.locator('#chat-lines li', { hasText: 'ends in 4242' }).waitFor();
+    await frame.locator('#chat-lines li[data-seq]', { hasText: 'ends in 4242' }).waitFor();
     // (Ended, here and below: an open chat holds a place of the agent's chat limit, which the next tests need.)
     await frame.getByRole('button', { name: 'End chat' }).click();
     await frame.getByText('The chat has ended.').waitFor();
@@ -310,7 +312,7 @@ describe('live chat', () => {
     expect((await lines(frame)).join('\n')).not.toContain('4242');
     await frame.getByLabel('Your message').fill('Ben here.');
     await frame.getByRole('button', { name: 'Send' }).click();
-    await frame.locator('#chat-lines li', { hasText: 'Ben here.' }).waitFor();
+    await frame.locator('#chat-lines li[data-seq]', { hasText: 'Ben here.' }).waitFor();
     await frame.getByRole('button', { name: 'End chat' }).click();
     await frame.getByText('The chat has ended.').waitFor();
 
