@@ -5,7 +5,7 @@
  * person's pace while the draft save's answer comes back is not lost.
  */
 import { describe, expect, it } from 'vitest';
-import { expectAccessible, signIn, useBrowserSuite, type Server } from './support.js';
+import { expectAccessible, holdRequests, signIn, useBrowserSuite, type Server } from './support.js';
 
 const PASSWORD = 'browser test password';
 const refs: string[] = [];
@@ -79,12 +79,7 @@ describe('reply drafts', () => {
     await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
     await page.goto(`${suite.server.url}/cases/${ref}`);
     // The draft save (a second after typing stops) is held until Send is pressed.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    await page.route(`**/cases/${ref}/draft`, async (route) => {
-      await released;
-      await route.continue();
-    });
+    const { release } = await holdRequests(page, `**/cases/${ref}/draft`);
     const saving = page.waitForRequest((r) => r.url().endsWith(`/cases/${ref}/draft`));
     await page.getByLabel('Message').fill('Colours are under Settings, Appearance.');
     await saving;
@@ -110,12 +105,7 @@ describe('reply drafts', () => {
     await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
     await page.goto(`${suite.server.url}/cases/${ref}`);
     // No draft save gets through before the edit's answer (typing that never paused a second, or a slow save).
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    await page.route(`**/cases/${ref}/draft`, async (route) => {
-      await released;
-      await route.continue();
-    });
+    const { release } = await holdRequests(page, `**/cases/${ref}/draft`);
     const message = page.getByLabel('Message');
     await page.locator('label[for="composer-visibility-internal"]').click();
     await message.fill('Called Chloe: she will send the logo as a PNG.');
@@ -146,18 +136,8 @@ describe('reply drafts', () => {
     page.setDefaultTimeout(15_000);
     await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
     await page.goto(`${suite.server.url}/cases/${ref}`);
-    let releaseDrafts!: () => void;
-    const draftsReleased = new Promise<void>((resolve) => (releaseDrafts = resolve));
-    await page.route(`**/cases/${ref}/draft`, async (route) => {
-      await draftsReleased;
-      await route.continue();
-    });
-    let releaseEdit!: () => void;
-    const editReleased = new Promise<void>((resolve) => (releaseEdit = resolve));
-    await page.route(`**/cases/${ref}/edit`, async (route) => {
-      await editReleased;
-      await route.continue();
-    });
+    const { release: releaseDrafts } = await holdRequests(page, `**/cases/${ref}/draft`);
+    const { release: releaseEdit } = await holdRequests(page, `**/cases/${ref}/edit`);
     const message = page.getByLabel('Message');
     await message.fill('Custom fonts come with the Business plan.');
     await page.locator('summary', { hasText: 'Edit case' }).click();

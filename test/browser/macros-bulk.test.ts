@@ -8,7 +8,7 @@
  */
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { expectAccessible, screenshot, signIn, useBrowserSuite, type Server } from './support.js';
+import { expectAccessible, holdRequests, screenshot, signIn, useBrowserSuite, type Server } from './support.js';
 
 const PASSWORD = 'browser test password';
 const refs: string[] = [];
@@ -163,12 +163,7 @@ describe('bulk actions and saved views in the browser', () => {
     const page = await agentPage(DESKTOP);
     await page.goto(`${suite.server.url}/inbox?view=mine`);
     // The bulk answer is held until the agent has ticked the next cases.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    await page.route('**/inbox/bulk', async (route) => {
-      await released;
-      await route.continue();
-    });
+    const { release } = await holdRequests(page, '**/inbox/bulk');
     await page.getByLabel(`Select ${refs[0]}`).check();
     await page.getByLabel(`Select ${refs[1]}`).check();
     await page.locator('#bulk-count').getByText('(2 selected)').waitFor();
@@ -257,19 +252,12 @@ describe('bulk actions and saved views in the browser', () => {
     const rows = page.locator('#inbox-results tbody tr');
     // Presses the mouse at `target`, lets the poll's answer (held until then) come, and returns with the mouse still down.
     const pressWhileThePollAnswers = async (subject: string, target: Locator) => {
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      let polls = 0;
-      await page.route(/\/inbox\?.*stamp=/, async (route) => {
-        polls += 1;
-        await released;
-        await route.continue();
-      });
+      const { release, asked: polls } = await holdRequests(page, /\/inbox\?.*stamp=/);
       // A new urgent case comes in: the list the poll brings is another one (a new first row).
       const res = await suite.server.api('POST', '/api/v1/cases', { customer: { email: 'pat@example.com', name: 'Pat Parker' }, subject, description: 'Nothing works.', priority: 'urgent' });
       expect(res.status).toBe(201);
       await page.evaluate(() => document.body.dispatchEvent(new Event('case-updated')));
-      await expect.poll(() => polls).toBeGreaterThan(0);
+      await expect.poll(() => polls()).toBeGreaterThan(0);
       await target.scrollIntoViewIfNeeded();
       const box = (await target.boundingBox())!;
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
@@ -314,18 +302,11 @@ describe('bulk actions and saved views in the browser', () => {
     await signIn(page, suite.server, 'mia@casebook.test', PASSWORD);
     await page.goto(`${suite.server.url}/inbox?view=all`);
     // The list's poll (with the filters of the list then: all open cases) is on its way, and slow.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let polls = 0;
-    await page.route(/\/inbox\?.*stamp=/, async (route) => {
-      polls += 1;
-      await released;
-      await route.continue();
-    });
+    const { release, asked: polls } = await holdRequests(page, /\/inbox\?.*stamp=/);
     const res = await suite.server.api('POST', '/api/v1/cases', { customer: { email: 'pat@example.com', name: 'Pat Parker' }, subject: 'Invoice PDF is blank', description: 'Blank.', priority: 'low' });
     expect(res.status).toBe(201);
     await page.evaluate(() => document.body.dispatchEvent(new Event('case-updated')));
-    await expect.poll(() => polls).toBeGreaterThan(0);
+    await expect.poll(() => polls()).toBeGreaterThan(0);
     // Meanwhile the agent narrows the list to the urgent cases.
     await Promise.all([page.waitForURL(/priority=urgent/), page.getByLabel('Priority', { exact: true }).selectOption('urgent')]);
     await page.locator('#save-view-filters input[name="priority"]').waitFor({ state: 'attached' });

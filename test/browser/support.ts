@@ -235,3 +235,19 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
   await screenshot(page, name, true, violations.length > 0);
   expect(violations, `${name}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
 }
+
+/**
+ * Holds the page's requests to `url` until `release()`: an answer that is slow exactly as long
+ * as the test needs, with nothing slept. `asked()`: how many such requests the page has sent.
+ */
+export async function holdRequests(page: Page, url: string | RegExp): Promise<{ release: () => void; asked: () => number }> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let asked = 0;
+  await page.route(url, async (route) => {
+    asked += 1;
+    await released;
+    await route.continue();
+  });
+  return { release, asked: () => asked };
+}
