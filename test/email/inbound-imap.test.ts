@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startImapPoller, type ImapPoller } from '../../src/channels/email/imap.js';
+import { SET_ASIDE_FOLDER, startImapPoller, type ImapPoller } from '../../src/channels/email/imap.js';
 import type { ImapMailboxConfig } from '../../src/channels/email/imap-config.js';
 import { createLogger } from '../../src/logger.js';
 import { createMailer, type Mailer } from '../../src/notifications/mailer.js';
@@ -301,6 +301,57 @@ describe('reading an IMAP mailbox', () => {
     await until(async () => (await checkpoints()).some((r) => r.lastUid === uid), 'the checkpoint after the retry');
     expect((await allCases()).map((c) => c.subject)).toEqual(['Stored at the second try']);
     expect(await flagsOf('Faulty')).toEqual([expect.objectContaining({ uid, seen: true })]);
+  });
+
+  it('sets a mail that keeps failing aside after repeated attempts, reads the mail behind it, and reads it again once moved back', async () => {
+    harness();
+    await recreate('Poison');
+    await recreate(SET_ASIDE_FOLDER);
+    // This one mail fails on every attempt (a defect its content triggers, say); every other mail is fine.
+    if (h.dialect === 'sqlite') {
+      await h.run("CREATE TRIGGER refuse_poison BEFORE INSERT ON cases WHEN NEW.subject = 'Poison pill' BEGIN SELECT RAISE(ABORT, 'value too long for the index'); END");
+    } else {
+      await h.run("CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.subject = 'Poison pill' THEN RAISE EXCEPTION 'value too long for the index'; END IF; RETURN NEW; END $$");
+      await h.run('CREATE TRIGGER refuse_poison BEFORE INSERT ON cases FOR EACH ROW EXECUTE FUNCTION refuse_poison()');
+    }
+    const poison = mail('Poison pill');
+    const poisonUid = await dovecot.deliver(poison.raw, 'Poison');
+    const behind = mail('Printer on fire');
+    const behindUid = await dovecot.deliver(behind.raw, 'Poison');
+    start({ url: dovecot.url('Poison') }, { retryMs: 20, maxRetryMs: 40, maxMailAttempts: 3, setAsideAfterMs: 10 * 60_000 });
+    const failures = () => logs.filter((l) => l.level === 'error' && String(l.error).includes('value too long'));
+    // Failing quickly, three attempts and more are not enough while less than 10 minutes have passed: a passing fault is waited out.
+    await until(() => failures().length >= 4, 'repeated failures');
+    expect(await allCases()).toEqual([]);
+    expect((await checkpoints()).every((r) => r.lastUid < poisonUid)).toBe(true);
+
+    h.clock.advanceMinutes(11);
+    await until(async () => (await allCases()).length === 1, 'the mail behind the failing one filed');
+    expect((await allCases()).map((c) => c.subject)).toEqual(['Printer on fire']);
+    await until(async () => (await checkpoints()).some((r) => r.lastUid === behindUid), 'the checkpoint past both');
+    const failedLine = (await mailLog()).find((l) => l.messageId === poison.messageId.slice(1, -1));
+    expect(failedLine).toMatchObject({ via: 'imap', outcome: 'ignored', fromAddress: 'chloe@example.com', subject: 'Poison pill', caseId: null });
+    expect(failedLine!.reason).toMatch(/^failed after \d+ attempts: .*value too long for the index/);
+    expect(logs.some((l) => l.msg.includes('set aside'))).toBe(true);
+    // Set aside unread in its folder, out of the mailbox; the good mail is \Seen in place.
+    expect(await flagsOf(SET_ASIDE_FOLDER)).toEqual([expect.objectContaining({ seen: false, messageId: poison.messageId })]);
+    expect(await flagsOf('Poison')).toEqual([expect.objectContaining({ uid: behindUid, seen: true })]);
+
+    // The cause fixed, the operator moves it back: it is new mail to the poller and is filed.
+    await h.run(h.dialect === 'sqlite' ? 'DROP TRIGGER refuse_poison' : 'DROP TRIGGER refuse_poison ON cases');
+    const client = await dovecot.connect();
+    try {
+      const lock = await client.getMailboxLock(SET_ASIDE_FOLDER);
+      try {
+        await client.messageMove('1:*', 'Poison');
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await client.logout();
+    }
+    await until(async () => (await allCases()).length === 2, 'the mail moved back filed');
+    expect((await allCases()).map((c) => c.subject)).toEqual(['Printer on fire', 'Poison pill']);
   });
 
   it('logs a refused login and retries with back-off while the server keeps serving', async () => {

@@ -10,9 +10,12 @@
 import type { ImapFlow } from 'imapflow';
 import type { MailboxState } from '../../db/schema/index.js';
 import type { Services } from '../../services.js';
+import { clipText } from '../../text/clip-text.js';
 import { hasOtherValidity, readCheckpoint, writeCheckpoint } from './imap-checkpoints.js';
 import { parseImapUrl, type ImapEndpoint, type ImapMailboxConfig } from './imap-config.js';
 import { describeImapError } from './imap-errors.js';
+import { logMailOn } from './mail-log.js';
+import { derivedMessageId, headersOnly } from './parse-mail.js';
 import { receiveEmail } from './receive-email.js';
 
 /** What the poller is doing, in words (the console shows it); `mailAt` when a mail was just received. */
@@ -30,6 +33,14 @@ export interface ImapPollerOptions {
   timeoutMs?: number;
   /** How long stop() lets the mail in hand and the logout take before cutting the connection (default 5 s). */
   stopGraceMs?: number;
+  /**
+   * A mail whose processing fails (receiveEmail throws: a database refusal, a defect) is tried
+   * again with the back-off; after `maxMailAttempts` failures (default 5) spanning at least
+   * `setAsideAfterMs` of the clock (default 10 min) it is set aside: logged as `failed`, moved to
+   * SET_ASIDE_FOLDER, and the mail behind it is read.
+   */
+  maxMailAttempts?: number;
+  setAsideAfterMs?: number;
   /** Told whenever the poller connects, waits, receives a mail or fails (the supervisor records it for the console). */
   onStatus?: (status: ImapPollerStatus) => void;
 }
@@ -54,6 +65,11 @@ const STOP_GRACE_MS = 5_000;
 
 const message = describeImapError;
 
+/** Where a mail that keeps failing is moved (created when missing); moved back to the mailbox, it is read again. */
+export const SET_ASIDE_FOLDER = 'Casebook-Failed';
+const MAX_MAIL_ATTEMPTS = 5;
+const SET_ASIDE_AFTER_MS = 10 * 60_000;
+
 export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, options: ImapPollerOptions = {}): ImapPoller {
   const endpoint: ImapEndpoint = 'endpoint' in mailbox ? mailbox.endpoint : parseImapUrl(mailbox.url);
   const { logger, store } = services;
@@ -69,6 +85,10 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
   const maxRetry = options.maxRetryMs ?? 5 * 60_000;
   const pollMs = mailbox.pollSeconds * 1000;
   const log = { mailbox: endpoint.label };
+  const maxAttempts = Math.max(1, options.maxMailAttempts ?? MAX_MAIL_ATTEMPTS);
+  const setAsideAfter = options.setAsideAfterMs ?? SET_ASIDE_AFTER_MS;
+  /** Failures of a mail's processing so far, by `<UIDVALIDITY>:<UID>` (kept across reconnects, not restarts). */
+  const failures = new Map<string, { count: number; firstAt: number }>();
 
   let stopped = false;
   let client: ImapFlow | null = null;
@@ -139,7 +159,24 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
     const tooLarge = size > services.email.maxBytes;
     const fetched = await c.fetchOne(String(uid), { uid: true, source: tooLarge ? { start: 0, maxLength: OVERSIZE_HEAD } : true }, { uid: true });
     if (fetched && fetched.source) {
-      const outcome = await receiveEmail(services, fetched.source, { via: 'imap', mailbox: endpoint.label, ...where, ...(tooLarge ? { size } : {}) });
+      const key = `${uidValidity}:${uid}`;
+      let outcome;
+      try {
+        outcome = await receiveEmail(services, fetched.source, { via: 'imap', mailbox: endpoint.label, ...where, ...(tooLarge ? { size } : {}) });
+      } catch (error) {
+        const now = services.clock.now();
+        const failed = failures.get(key) ?? { count: 0, firstAt: now };
+        failed.count += 1;
+        failures.set(key, failed);
+        // A passing fault (a busy or briefly unreachable database) is retried; only a mail that
+        // fails again and again, for long enough, is set aside so the mail behind it is read.
+        if (failed.count < maxAttempts || now - failed.firstAt < setAsideAfter) throw error;
+        await setAside(c, uid, fetched.source, size, failed.count, message(error));
+        failures.delete(key);
+        if (checkpoint) await store.write((q) => writeCheckpoint(q, endpoint.label, uidValidity, uid, services.clock.now()));
+        return;
+      }
+      failures.delete(key);
       services.outbox.kick();
       report({ state: 'connected', text: `Reading ${endpoint.path}`, mailAt: services.clock.now() });
       logger.info('email: IMAP mail received', { ...log, uid, result: outcome.result, ...(outcome.case ? { case: outcome.case } : {}), ...(outcome.reason ? { reason: outcome.reason } : {}) });
@@ -155,6 +192,24 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
       const at = services.clock.now();
       await store.write((q) => writeCheckpoint(q, endpoint.label, uidValidity, uid, at));
     }
+  }
+
+  /**
+   * Logs the mail as `failed` with the error (the console's mail log shows it) and moves it to
+   * SET_ASIDE_FOLDER, unread: moved back into the mailbox after the cause is fixed, it is read
+   * as new mail. The log line is written first: when even that fails (the database is down),
+   * nothing is set aside and the mail is tried again.
+   */
+  async function setAside(c: ImapFlow, uid: number, raw: Buffer, size: number, attempts: number, error: string): Promise<void> {
+    const head = headersOnly(raw);
+    const reason = clipText(`failed after ${attempts} attempts: ${error}`, 300);
+    await store.query((q) =>
+      logMailOn(q, { via: 'imap', mailbox: endpoint.label, mailboxId: where.mailboxId ?? null, messageId: head.messageId ?? derivedMessageId(raw), from: head.from, subject: head.subject, size: Math.max(size, raw.length), outcome: 'ignored', reason, caseId: null, at: services.clock.now() }),
+    );
+    logger.error('email: IMAP mail set aside after repeated failures; the mail behind it is read', { ...log, uid, attempts, error, folder: SET_ASIDE_FOLDER });
+    await c.mailboxCreate(SET_ASIDE_FOLDER).catch(() => undefined);
+    const moved = await c.messageMove(String(uid), SET_ASIDE_FOLDER, { uid: true }).catch(() => false);
+    if (!moved) logger.warn('email: could not move the mail set aside; it stays unread in the mailbox', { ...log, uid, folder: SET_ASIDE_FOLDER });
   }
 
   async function session(): Promise<void> {

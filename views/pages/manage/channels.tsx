@@ -189,7 +189,7 @@ export function MailLogResults(p: { lines: MailLogLine[]; older: number | null; 
               <td>
                 <Badge tone={OUTCOME_TONE[l.outcome]}>{l.outcome}</Badge>
               </td>
-              <td>{l.reason ? <Badge tone={l.reason === 'malformed' || l.reason === 'too-large' ? 'warning' : 'neutral'}>{l.reason}</Badge> : '—'}</td>
+              <td>{l.reason ? <Badge tone={l.reason === 'malformed' || l.reason === 'too-large' || l.reason.startsWith('failed') ? 'warning' : 'neutral'}>{l.reason}</Badge> : '—'}</td>
               <td>{l.case ? <a href={`/cases/${l.case}`}>{l.case}</a> : '—'}</td>
             </tr>
           ))}
