@@ -34,7 +34,7 @@ export async function openForCli(): Promise<CliContext> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, undefined, config.logFormat);
   const database = await openCliDatabase(config, logger);
-  const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
+  const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom, { returnPath: config.mailReturnPath }) : null;
   try {
     // On PostgreSQL with the relay: a version a script publishes reaches the running servers at once.
     const services = await createServicesOn(database.store, systemClock, { ...serviceOptionsOf(config), logger, mailer, ...(database.relay ? { relay: database.relay } : {}) });

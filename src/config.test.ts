@@ -104,6 +104,13 @@ describe('a bad value stops start-up with one line naming the variable', () => {
     expect(config.chat.inactivityMinutes).toBe(5);
     expect(loadConfig({ MAIL_FROM: 'support@example.com' }, '/srv').mailFrom).toBe('support@example.com');
   });
+
+  it('sends bounces (the envelope sender) to MAIL_RETURN_PATH, else the support address when set, else MAIL_FROM', () => {
+    expect(loadConfig({ SUPPORT_ADDRESS: 'Help@Example.com', MAIL_FROM: 'noreply@example.com' }, '/srv').mailReturnPath).toBe('help@example.com');
+    expect(loadConfig({ SUPPORT_ADDRESS: 'help@example.com', MAIL_RETURN_PATH: 'bounces@example.com' }, '/srv').mailReturnPath).toBe('bounces@example.com');
+    expect(loadConfig({ MAIL_FROM: 'noreply@example.com' }, '/srv').mailReturnPath).toBeNull();
+    expect(() => loadConfig({ MAIL_RETURN_PATH: 'Bounces <bounces@example.com>' }, '/srv')).toThrow('MAIL_RETURN_PATH must be a plain address');
+  });
 });
 
 describe('the default PUBLIC_URL', () => {

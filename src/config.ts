@@ -9,6 +9,7 @@ import { EmailSettingsError, emailSettingsFromEnv, type EmailSettings } from './
 import { ChannelsKeyError, parseChannelsKey, type ChannelsKey } from './channels/secrets.js';
 import { RULES_ENGINES, type RulesEngine } from './rules/run-ruleset.js';
 import { ConfigError, mailFrom, postgresUrl, publicUrl, smtpUrl, timeZone, wholeNumber } from './config-checks.js';
+import { canonicalEmail } from './text/email-address.js';
 
 export { ConfigError } from './config-checks.js';
 
@@ -60,6 +61,11 @@ export interface Config {
   queueWaitAlertMinutes: number;
   smtpUrl: string | null;
   mailFrom: string;
+  /**
+   * The envelope sender of outbound mail, where bounces go (`MAIL_RETURN_PATH`, else
+   * SUPPORT_ADDRESS when set, so bounces reach the mailbox Casebook reads); null: MAIL_FROM's address.
+   */
+  mailReturnPath: string | null;
   publicUrl: string;
   /** Mark cookies Secure. Defaults to true when PUBLIC_URL is https. */
   secureCookies: boolean;
@@ -252,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logFormat: oneOf('LOG_FORMAT', env.LOG_FORMAT, ['json', 'pretty'] as const, 'json'),
     metricsToken,
     email: emailSettings(env, adminToken),
+    mailReturnPath: mailReturnPath(env),
     attachments: attachmentSettings(env, cwd, databasePath),
     channelsKey: channelsKey(env.CHANNELS_KEY),
     rulesEngine: oneOf('RULES_ENGINE', env.RULES_ENGINE, RULES_ENGINES, 'compiled'),
@@ -298,6 +305,17 @@ function phoneSettings(env: NodeJS.ProcessEnv): PhoneSettings {
   } catch (error) {
     throw error instanceof PhoneSettingsError ? new ConfigError(error.message) : error;
   }
+}
+
+/** MAIL_RETURN_PATH (a plain address), else SUPPORT_ADDRESS when set (checked by emailSettings), else null. */
+function mailReturnPath(env: NodeJS.ProcessEnv): string | null {
+  const explicit = env.MAIL_RETURN_PATH?.trim();
+  if (explicit) {
+    if (!/^[^\s<>@]+@[^\s<>@]+$/.test(explicit)) throw new ConfigError(`MAIL_RETURN_PATH must be a plain address such as bounces@example.com, got "${explicit}"`);
+    return canonicalEmail(explicit);
+  }
+  const support = env.SUPPORT_ADDRESS?.trim();
+  return support ? canonicalEmail(support) : null;
 }
 
 function emailSettings(env: NodeJS.ProcessEnv, adminToken: string | null): EmailSettings {

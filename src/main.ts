@@ -120,7 +120,7 @@ async function main(): Promise<void> {
 
   const database = await openDatabaseForServer(config, logger);
   if (database.dialect === 'sqlite') startedOnFile = config.databasePath;
-  const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : null;
+  const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom, { returnPath: config.mailReturnPath }) : null;
   const services = await createServicesOn(database.store, systemClock, {
     ...serviceOptionsOf(config),
     logger,

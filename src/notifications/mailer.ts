@@ -62,6 +62,12 @@ export const MAIL_TIMEOUT_MS = 15_000;
 export interface MailerOptions {
   /** Connection, greeting and socket-inactivity timeout in ms (default MAIL_TIMEOUT_MS). */
   timeoutMs?: number;
+  /**
+   * The envelope sender (`MAIL FROM`, the Return-Path the receiving server records): where
+   * bounces of this mail go. Casebook passes the support address it reads, so a bounce comes
+   * back to it and is filed on the case (docs/email.md, step 5); unset: the From address.
+   */
+  returnPath?: string | null;
 }
 
 export function createMailer(smtpUrl: string, from: string, options: MailerOptions = {}): Mailer {
@@ -84,6 +90,7 @@ export function createMailer(smtpUrl: string, from: string, options: MailerOptio
         ...(message.references?.length ? { references: message.references.map(bracket).join(' ') } : {}),
         ...(message.replyTo ? { replyTo: message.replyTo } : {}),
         ...(message.headers ? { headers: message.headers } : {}),
+        ...(options.returnPath ? { envelope: { from: options.returnPath, to: message.to, ...(message.cc?.length ? { cc: message.cc } : {}) } } : {}),
       });
     },
     close() {

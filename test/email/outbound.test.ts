@@ -4,8 +4,11 @@
  * projection only; the delivery log on the staff timeline. Real SQLite, real HTTP.
  */
 import { eq } from 'drizzle-orm';
+import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeReplyAddress } from '../../src/channels/email/reply-address.js';
+import { startSmtpReceiver, type SmtpReceiver } from '../../src/channels/email/smtp-receiver.js';
+import { loadConfig } from '../../src/config.js';
 import { addMessage } from '../../src/cases/add-message.js';
 import { customerTimeline } from '../../src/cases/case-read.js';
 import { createCallCase } from '../../src/cases/create-call-case.js';
@@ -21,7 +24,10 @@ import { EMAIL_SECRET, emailHarness, eventsOf, fixture, postMail, signedIn } fro
 
 let h: Harness;
 let inbox: Inbox | null = null;
+let receiver: SmtpReceiver | null = null;
 afterEach(async () => {
+  await receiver?.close();
+  receiver = null;
   h?.close();
   await inbox?.close();
   inbox = null;
@@ -315,6 +321,40 @@ describe('mail about a case from another channel', () => {
       .replace('<outbound-unknown-1@casebook.example.com>', reply.mail.messageId!);
     expect((await postMail(h, bounce)).body).toEqual({ result: 'appended', case: ref, reason: 'bounce' });
     expect(await events(id, 'email.bounced')).toHaveLength(1);
+  });
+});
+
+describe('bounces of our mail', () => {
+  it('go to the support address (the envelope sender), come back through the SMTP receiver and are filed on the case: no new case, no answer', async () => {
+    // The usual set-up: replies From a no-reply address, customers write to the support address Casebook reads.
+    const config = loadConfig({ SUPPORT_ADDRESS: 'support@example.com', MAIL_FROM: 'Example Support <noreply@example.com>' }, '/srv');
+    inbox = await startSmtp();
+    h = emailHarness({ fromAddress: 'noreply@example.com' }, { mailer: createMailer(`smtp://127.0.0.1:${inbox.port}`, config.mailFrom, { returnPath: config.mailReturnPath }) });
+    receiver = await startSmtpReceiver(h.services, { port: 0, host: '127.0.0.1' });
+    const agent = h.agent({ role: 'manager' });
+    const { ref, id } = await newEmailCase();
+    await flush();
+    await staffReply(agent, ref, 'Please try again with the new invoice.');
+    await flush();
+    const reply = inbox.messages.find((m) => m.mail.text?.includes('new invoice'))!;
+    // The From header stays MAIL_FROM; the envelope sender (the Return-Path) is the support address.
+    expect(reply.mail.from?.value[0]?.address).toBe('noreply@example.com');
+    expect(reply.from).toBe('support@example.com');
+    const sentBefore = inbox.messages.length;
+
+    // The recipient's server bounces it, as MTAs do: to the envelope sender, from the null sender, naming our Message-ID.
+    const dsn = fixture('bounce-dsn.eml', { REF: 'C-999999' })
+      .toString('latin1')
+      .replace(/In-Reply-To: <CAF=new-request-1@mail.gmail.com>\r?\n/, '')
+      .replace('<outbound-unknown-1@casebook.example.com>', reply.mail.messageId!);
+    const mta = nodemailer.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true });
+    const info = await mta.sendMail({ envelope: { from: '', to: [reply.from] }, raw: dsn });
+    expect(info.accepted).toEqual(['support@example.com']);
+
+    expect(await events(id, 'email.bounced')).toHaveLength(1);
+    expect(await h.query((q) => q.db.select().from(q.tables.cases))).toHaveLength(1);
+    await flush();
+    expect(inbox.messages).toHaveLength(sentBefore);
   });
 });
 

@@ -5,7 +5,8 @@ import { SMTPServer } from 'smtp-server';
 
 export interface Inbox {
   port: number;
-  messages: { to: string[]; mail: ParsedMail }[];
+  /** `from`: the envelope sender (`MAIL FROM`, where bounces go); '' for a null one. */
+  messages: { to: string[]; from: string; mail: ParsedMail }[];
   /** Refuse the next `n` messages with a temporary error (451), or with `code` (e.g. 550). */
   refuse(n: number, code?: number): void;
   /** Answer no message until `release()` (senders wait: their outbox items stay claimed). */
@@ -42,7 +43,7 @@ export async function startSmtp(port = 0, onMessage?: (message: Inbox['messages'
         }
         simpleParser(Buffer.concat(chunks)).then(
           (mail) => {
-            const message = { to: session.envelope.rcptTo.map((r) => r.address), mail };
+            const message = { to: session.envelope.rcptTo.map((r) => r.address), from: session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address, mail };
             messages.push(message);
             onMessage?.(message);
             callback();
