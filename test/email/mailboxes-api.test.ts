@@ -153,6 +153,9 @@ describe('the console for managers', () => {
     expect(page).toContain(`set (key id ${KEY.id}`);
     expect(page).toContain('Broken MIME');
     expect(page).toContain('badge-warning">malformed<');
+    // A mail the IMAP poller set aside after repeated failures stands out with its reason (src/channels/email/imap.ts).
+    await h.services.store.write((q) => q.db.insert(q.tables.inboundMail).values({ messageId: 'poison@x', via: 'imap', size: 10, fromAddress: 'y@example.com', subject: 'Set aside', outcome: 'ignored', reason: 'failed after 5 attempts: value too long', receivedAt: h.clock.now() }));
+    expect(await (await manager.get('/manage/channels')).text()).toContain('badge-warning">failed after 5 attempts: value too long<');
     const detail = await (await manager.get(`/manage/channels/mailboxes/${id}`)).text();
     expect(detail).toContain('••• set');
     expect(detail).not.toContain('id="mailbox-form"');
