@@ -233,9 +233,10 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string, { e
       );
     case 'email.bounced':
       // A delay report (the sending server keeps trying) or a success report is no failure.
-      if (d.action === 'delayed') return <Line entry={e} kind="system" detail={str(d.detail)}>{`Mail delivery delayed: the mail server keeps trying (report from ${str(d.from)})`}</Line>;
-      if (d.action === 'delivered') return <Line entry={e} kind="system" detail={str(d.detail)}>{`Mail delivered (report from ${str(d.from)})`}</Line>;
-      return <Line entry={e} kind="sla-alert" detail={str(d.detail)}>{`Mail delivery failed (bounce from ${str(d.from)})`}</Line>;
+      // Which addresses the report is about (a DSN's recipients), when it names them: a copy bouncing is not the customer's.
+      if (d.action === 'delayed') return <Line entry={e} kind="system" detail={str(d.detail)}>{`Mail delivery delayed${Array.isArray(d.recipients) ? ` to ${list(d.recipients)}` : ''}: the mail server keeps trying (report from ${str(d.from)})`}</Line>;
+      if (d.action === 'delivered') return <Line entry={e} kind="system" detail={str(d.detail)}>{`Mail delivered${Array.isArray(d.recipients) ? ` to ${list(d.recipients)}` : ''} (report from ${str(d.from)})`}</Line>;
+      return <Line entry={e} kind="sla-alert" detail={str(d.detail)}>{`Mail delivery failed${Array.isArray(d.recipients) ? ` to ${list(d.recipients)}` : ''} (bounce from ${str(d.from)})`}</Line>;
     case 'case.created':
       // Intake records case.created with its details, then raises it (no data) for subscribers.
       if (d.channel === undefined) return null;

@@ -21,6 +21,9 @@ export async function findBounceCase(q: Handle, mail: InboundMail, raw: Buffer):
 
 export type DeliveryAction = 'failed' | 'delayed' | 'delivered';
 
+/** Most recipients named on one bounce entry. */
+const MAX_NAMED = 10;
+
 /**
  * What a delivery status notification reports, from the `Action:` of each recipient (RFC 3464):
  * `failed` when any recipient failed, or when it names none (a bounce that is not a DSN);
@@ -28,8 +31,28 @@ export type DeliveryAction = 'failed' | 'delayed' | 'delivered';
  * yet"), else `delivered` (delivered, relayed, expanded: a success report).
  */
 export function deliveryAction(raw: Buffer): DeliveryAction {
+  return deliveryReport(raw).action;
+}
+
+/**
+ * The action, and the recipients it is about: each per-recipient block's `Final-Recipient`
+ * (`rfc822; chloe@example.com`) whose `Action` is that action, so the agent sees which address
+ * failed (a reply to the customer and two copies: one copy bouncing is not the customer's). A
+ * bounce that is not a DSN names none.
+ */
+export function deliveryReport(raw: Buffer): { action: DeliveryAction; recipients: string[] } {
   const text = raw.subarray(0, 2 * 1024 * 1024).toString('latin1');
   const actions = [...text.matchAll(/^Action:[ \t]*([a-z]+)/gim)].map((m) => m[1]!.toLowerCase());
-  if (actions.length === 0 || actions.includes('failed')) return 'failed';
-  return actions.includes('delayed') ? 'delayed' : 'delivered';
+  const action: DeliveryAction = actions.length === 0 || actions.includes('failed') ? 'failed' : actions.includes('delayed') ? 'delayed' : 'delivered';
+  const wanted = action === 'delivered' ? ['delivered', 'relayed', 'expanded'] : [action];
+  const recipients: string[] = [];
+  for (const block of text.split(/\r?\n[ \t]*\r?\n/)) {
+    const recipient = /^Final-Recipient:[ \t]*[^;\r\n]*;[ \t]*<?([^\s<>;]+@[^\s<>;]+?)>?[ \t]*$/im.exec(block)?.[1];
+    const blockAction = /^Action:[ \t]*([a-z]+)/im.exec(block)?.[1]?.toLowerCase();
+    if (!recipient || !blockAction || !wanted.includes(blockAction)) continue;
+    const address = recipient.toLowerCase().slice(0, 254);
+    if (!recipients.includes(address)) recipients.push(address);
+    if (recipients.length === MAX_NAMED) break;
+  }
+  return { action, recipients };
 }
