@@ -36,8 +36,8 @@ export interface ImapPollerOptions {
   /**
    * A mail whose processing fails (receiveEmail throws: a database refusal, a defect) is tried
    * again with the back-off; after `maxMailAttempts` failures (default 5) spanning at least
-   * `setAsideAfterMs` of the clock (default 10 min) it is set aside: logged as `failed`, moved to
-   * SET_ASIDE_FOLDER, and the mail behind it is read.
+   * `setAsideAfterMs` of the clock (default 10 min) it is set aside: logged as `ignored` with the
+   * error, moved to SET_ASIDE_FOLDER, and the mail behind it is read.
    */
   maxMailAttempts?: number;
   setAsideAfterMs?: number;
@@ -195,7 +195,7 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
   }
 
   /**
-   * Logs the mail as `failed` with the error (the console's mail log shows it) and moves it to
+   * Logs the mail as `ignored` with the error (the console's mail log shows it) and moves it to
    * SET_ASIDE_FOLDER, unread: moved back into the mailbox after the cause is fixed, it is read
    * as new mail. The log line is written first: when even that fails (the database is down),
    * nothing is set aside and the mail is tried again.
