@@ -39,6 +39,7 @@ export const BUILTIN_EVENTS = [
   'staff.noted',
   'sla.warning',
   'sla.breached',
+  'email.bounced',
 ] as const;
 
 /**

@@ -358,6 +358,84 @@ describe('bounces of our mail', () => {
   });
 });
 
+describe('a bounce of mail to the customer', () => {
+  /** A bounce of `messageId` (sent to chloe@example.com) for `failed` addresses (`Action: failed`, else `delayed`). */
+  function dsn(messageId: string, recipients: string[], action = 'failed'): Buffer {
+    const text = fixture('bounce-dsn.eml', { REF: 'C-999999' })
+      .toString('latin1')
+      .replace(/In-Reply-To: <CAF=new-request-1@mail.gmail.com>\r?\n/, '')
+      .replace('<outbound-unknown-1@casebook.example.com>', messageId)
+      .replace(/Message-Id: <[^>]+>/, `Message-Id: <dsn-${Math.random().toString(36).slice(2)}@mx.example.com>`);
+    const block = (address: string) => `Final-Recipient: rfc822; ${address}\r\nAction: ${action}\r\nStatus: ${action === 'failed' ? '5.1.1' : '4.4.1'}\r\n`;
+    return Buffer.from(text.replace(/Final-Recipient: rfc822; chloe@example.com\r?\nAction: failed\r?\nStatus: 5.1.1\r?\n/, recipients.map(block).join('\r\n')), 'latin1');
+  }
+
+  async function transition(agent: TestActor, ref: string, name: string, fields: Record<string, string> = {}): Promise<void> {
+    const res = await h.api('POST', `/api/v1/cases/${ref}/transitions`, { token: h.tokenFor(agent), body: { transition: name, ...fields } });
+    expect(res.status).toBe(200);
+  }
+
+  /** A new mail case, assigned to `agent` (which opens it). */
+  async function openEmailCase(agent: TestActor): Promise<{ ref: string; id: number }> {
+    const { ref, id } = await newEmailCase();
+    await flush();
+    const res = await h.api('POST', `/api/v1/cases/${ref}/assignment`, { token: h.tokenFor(agent), body: { assignee: agent.id } });
+    expect(res.status).toBe(200);
+    expect((await caseRow(id)).status).toBe('open');
+    return { ref, id };
+  }
+
+  /** A mail case put to wait on its customer with a question mailed to them (and a copy to `cc`); its Message-ID. */
+  async function waitingOnCustomer(agent: TestActor): Promise<{ ref: string; id: number; question: string }> {
+    const { ref, id } = await openEmailCase(agent);
+    await staffReply(agent, ref, 'Which card was charged twice?');
+    await transition(agent, ref, 'waitOnCustomer');
+    await flush();
+    expect((await caseRow(id)).status).toBe('pending');
+    const question = inbox!.messages.find((m) => m.mail.text?.includes('Which card'))!.mail.messageId!;
+    return { ref, id, question };
+  }
+
+  it('takes a case waiting on the customer back to its agent: the customer never got the question', async () => {
+    await withSmtp();
+    const agent = h.agent({ role: 'manager', queues: ['general', 'billing', 'technical'] });
+    const { id, question } = await waitingOnCustomer(agent);
+    expect((await postMail(h, dsn(question, ['chloe@example.com']))).body).toMatchObject({ result: 'appended', reason: 'bounce' });
+    const row = await caseRow(id);
+    expect(row.status).toBe('open');
+    expect((await events(id, 'case.transitioned')).at(-1)!.data).toMatchObject({ transition: 'mailBounced', from: 'pending', to: 'open', on: 'email.bounced' });
+    // The resolution clock runs again: it stood still while the case waited on the customer.
+    const timers = await h.query((q) => q.db.select().from(q.tables.slaTimers).where(eq(q.tables.slaTimers.caseId, id)));
+    expect(timers.find((t) => t.metric === 'resolution')?.state).toBe('running');
+  });
+
+  it('takes a resolved case back to its agent when the solution never reached the customer', async () => {
+    await withSmtp();
+    const agent = h.agent({ role: 'manager', queues: ['general', 'billing', 'technical'] });
+    const { ref, id } = await openEmailCase(agent);
+    await transition(agent, ref, 'resolve', { solution: 'Refunded the second charge.' });
+    await flush();
+    const solution = inbox!.messages.find((m) => m.mail.text?.includes('Refunded the second charge'))!.mail.messageId!;
+    expect((await caseRow(id)).status).toBe('resolved');
+    await postMail(h, dsn(solution, ['chloe@example.com']));
+    expect((await caseRow(id)).status).toBe('open');
+  });
+
+  it('leaves the case waiting when only a copy bounced, or when the report says delivery is only delayed; the bounce is told on the timeline either way', async () => {
+    await withSmtp();
+    const agent = h.agent({ role: 'manager', queues: ['general', 'billing', 'technical'] });
+    const { id, question } = await waitingOnCustomer(agent);
+    await postMail(h, dsn(question, ['bob@example.com']));
+    await postMail(h, dsn(question, ['chloe@example.com'], 'delayed'));
+    expect((await caseRow(id)).status).toBe('pending');
+    expect((await events(id, 'email.bounced')).map((e) => e.data)).toEqual([
+      expect.objectContaining({ recipients: ['bob@example.com'] }),
+      expect.objectContaining({ action: 'delayed', recipients: ['chloe@example.com'] }),
+    ]);
+    expect((await events(id, 'case.transitioned')).map((e) => (e.data as { transition: string }).transition)).not.toContain('mailBounced');
+  });
+});
+
 describe('a customer known only by phone', () => {
   it('is not mailed at the stand-in address under phone.invalid: the timeline says why, and the reply after their address is added reaches them', async () => {
     const smtp = await withSmtp();

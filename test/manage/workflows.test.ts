@@ -30,7 +30,7 @@ describe('workflows', () => {
     const text = textOf(html);
     expect(html).toContain('href="/manage/workflows/support"');
     expect(text).toContain('support new cases Default support flow');
-    expect(text).toContain('6 12 v1 files 2 Mar 2026, 09:00 UTC —');
+    expect(text).toContain('6 13 v1 files 2 Mar 2026, 09:00 UTC —');
     expect(html).toMatch(/<a href="\/manage\/workflows" aria-current="page">Workflows<\/a>/);
     expect(html).toContain('href="/manage/rules#rules-as-code"');
   });

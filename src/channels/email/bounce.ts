@@ -3,6 +3,7 @@
  * Message-ID, In-Reply-To or References against the Message-IDs of a case, else the case
  * reference `[C-1042]` in the returned subject or the bounce's own.
  */
+import { eq } from 'drizzle-orm';
 import type { Handle } from '../../db/store/index.js';
 import { messageIds, type InboundMail } from './parse-mail.js';
 import { mailChecks } from './prechecks.js';
@@ -55,4 +56,16 @@ export function deliveryReport(raw: Buffer): { action: DeliveryAction; recipient
     if (recipients.length === MAX_NAMED) break;
   }
   return { action, recipients };
+}
+
+/**
+ * Whether a report says mail to the case's customer failed: a failure that names the customer's
+ * address, or names no one (a bounce that is not a DSN: our mail goes to the customer first).
+ * A failure of copies only (Cc) or a report that delivery is delayed or done is not one.
+ */
+export async function failedForCustomer(q: Handle, customerId: number, report: { action: DeliveryAction; recipients: readonly string[] }): Promise<boolean> {
+  if (report.action !== 'failed') return false;
+  if (report.recipients.length === 0) return true;
+  const [customer] = await q.db.select({ email: q.tables.customers.email }).from(q.tables.customers).where(eq(q.tables.customers.id, customerId));
+  return customer !== undefined && report.recipients.includes(customer.email.toLowerCase());
 }

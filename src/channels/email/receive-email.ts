@@ -19,7 +19,7 @@ import { clipText } from '../../text/clip-text.js';
 import { isEmailAddress } from '../../text/email-address.js';
 import type { Services } from '../../services.js';
 import { CaseContext } from '../../workflow/context.js';
-import { deliveryReport, findBounceCase } from './bounce.js';
+import { deliveryReport, failedForCustomer, findBounceCase } from './bounce.js';
 import { reusedMessageId } from './fingerprint.js';
 import { forwardedOriginal } from './forwarded.js';
 import { attachmentData, clip, emptyBody, MAX_ORIGINAL, others, type Entry, type InboundResult, type ReceiveEmailOptions } from './mail-case-data.js';
@@ -136,8 +136,18 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
       await services.store.write(async (q) => {
         const ctx = await CaseContext.load(q, services, caseId, SYSTEM_ACTOR);
         // A report that delivery is only delayed (or succeeded) says so: it is no failure.
-        const { action, recipients } = deliveryReport(raw);
-        await ctx.record('email.bounced', { from: sender, subject: mail.subject, messageId: mail.messageId, detail: clipText(mail.text, 2000), ...(action !== 'failed' ? { action } : {}), ...(recipients.length > 0 ? { recipients } : {}) });
+        const report = deliveryReport(raw);
+        const { action, recipients } = report;
+        const data = { from: sender, subject: mail.subject, messageId: mail.messageId, detail: clipText(mail.text, 2000), ...(action !== 'failed' ? { action } : {}), ...(recipients.length > 0 ? { recipients } : {}) };
+        // Our mail never reached the customer: an event the workflow reacts to (the default one
+        // takes a case waiting on the customer, or resolved, back to its agent: docs/email.md).
+        // Anything else is only told on the timeline.
+        if (await failedForCustomer(q, ctx.case.customerId, report)) {
+          await ctx.raise('email.bounced', data);
+          await ctx.save();
+        } else {
+          await ctx.record('email.bounced', data);
+        }
         await claimMessageIdOn(q, mail, caseId, at);
         await logMailOn(q, entry('appended', 'bounce', caseId));
       });
