@@ -492,16 +492,56 @@
     if (applied) keep.fields.push({ name: 'appliedMacro', value: applied.value });
     var files = document.getElementById('composer-files');
     if (files && files.files && files.files.length) keep.files = files.files;
+    var saver = document.getElementById('composer-draft-switch');
+    keep.draftUrl = saver ? saver.getAttribute('hx-post') : null;
     composerKept = keep;
+  }
+  // The answer has no composer (the command closed the case: a closed case shows one only with a
+  // draft): the text is saved as the draft of its mode, and the case asked for again, which then
+  // shows it in the composer — mode, other draft and files back in as above. Before, the words
+  // typed since the last save were gone with the composer.
+  var composerAfterSave = null;
+  function saveAsDraftAndShow(keep) {
+    var url = keep.draftUrl;
+    if (!url || !window.htmx) return;
+    var mode = null;
+    keep.fields.forEach(function (f) {
+      if (f.id === 'composer-draft-mode') mode = f.value;
+    });
+    mode = mode === 'internal' ? 'internal' : 'public';
+    var values = { body: keep.body, visibility: mode, draftMode: mode };
+    keep.fields.forEach(function (f) {
+      if (f.name === 'appliedMacro') values.appliedMacro = f.value;
+    });
+    var show = function () {
+      var page = document.getElementById('case-page');
+      if (!page || document.getElementById('composer')) return;
+      composerAfterSave = keep;
+      return window.htmx.ajax('GET', url.replace(/\/draft$/, '') + '?mode=' + (mode === 'internal' ? 'note' : 'public'), { source: page, target: page, swap: 'outerHTML' });
+    };
+    window.htmx.ajax('POST', url, { source: document.body, swap: 'none', values: values }).then(show, show);
   }
   document.addEventListener('htmx:afterSwap', function (e) {
     var target = e.detail && e.detail.target;
     if (!composerKept || !target || !(target.id === 'case-page' || !document.body.contains(target))) return;
     var keep = composerKept;
     composerKept = null;
+    restoreComposer(keep);
+  });
+  document.addEventListener('htmx:afterSwap', function (e) {
+    var target = e.detail && e.detail.target;
+    if (!composerAfterSave || !target || !(target.id === 'case-page' || !document.body.contains(target))) return;
+    var keep = composerAfterSave;
+    composerAfterSave = null;
+    restoreComposer(keep, true);
+  });
+  function restoreComposer(keep, saved) {
     var form = document.getElementById('composer');
     var ta = body();
-    if (!form || !ta) return;
+    if (!form || !ta) {
+      if (!saved) saveAsDraftAndShow(keep);
+      return;
+    }
     if (keep.mode) {
       var radio = form.querySelector('.mode-radio[value="' + keep.mode + '"]');
       if (radio) radio.checked = true;
@@ -513,7 +553,7 @@
     var files = document.getElementById('composer-files');
     if (keep.files && files) files.files = keep.files;
     if (ta.value !== keep.body) composerToSave = { field: ta, body: keep.body };
-  });
+  }
   // The text goes in once htmx has set up the new composer (its autosave, which saves only a
   // value other than the one it started with), and is saved as the draft from there, without
   // opening the macro list.

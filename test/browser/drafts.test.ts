@@ -25,6 +25,13 @@ const suite = useBrowserSuite(
     refs.push(((await third.json()) as { id: string }).id);
     const fourth = await server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject: 'Workspace fonts', description: 'Can I use my own font?' });
     refs.push(((await fourth.json()) as { id: string }).id);
+    for (const subject of ['Workspace icons', 'Workspace backups']) {
+      const res = await server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject, description: `${subject}: please help.` });
+      refs.push(((await res.json()) as { id: string }).id);
+    }
+    // Resolved already: what is left is Close, after which the case takes no message.
+    const resolved = await server.api('POST', `/api/v1/cases/${refs[5]!}/transitions`, { transition: 'resolve', solution: 'Backups run nightly.' });
+    expect(resolved.status, await resolved.clone().text()).toBe(200);
   },
 );
 
@@ -166,6 +173,52 @@ describe('reply drafts', () => {
     await expect.poll(() => message.inputValue()).toBe('Custom fonts come with the Business plan.');
     releaseDrafts();
     await page.locator('#composer-draft-saved').getByText('Draft reply saved').waitFor();
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('a reply typed just before Resolve is sent stays in the composer of the resolved case', async () => {
+    const ref = refs[4]!;
+    const page = await suite.newPage({ width: 1280, height: 800 });
+    page.setDefaultTimeout(15_000);
+    await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
+    await page.goto(`${suite.server.url}/cases/${ref}`);
+    const { release } = await holdRequests(page, `**/cases/${ref}/draft`);
+    const message = page.getByLabel('Message');
+    await message.fill('The icons come from the theme you chose.');
+    await page.locator('details:has(#transition-resolve) > summary').click();
+    await page.locator('#transition-resolve-solution').fill('Pick another theme.');
+    await page.locator('#transition-resolve-submit').click({ delay: 150 });
+    await page.locator('#case-header').getByText('Resolved').first().waitFor();
+    await expect.poll(() => message.inputValue()).toBe('The icons come from the theme you chose.');
+    release();
+    await page.locator('#composer-draft-saved').getByText('Draft reply saved').waitFor();
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('a note typed just before Close is saved as the draft and the closed case shows it, in its mode and with its file', async () => {
+    const ref = refs[5]!;
+    const page = await suite.newPage({ width: 1280, height: 800 });
+    page.setDefaultTimeout(15_000);
+    await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
+    await page.goto(`${suite.server.url}/cases/${ref}`);
+    // No draft save gets through before Close's answer: the case comes back closed, without a composer.
+    const { release } = await holdRequests(page, `**/cases/${ref}/draft`);
+    const message = page.getByLabel('Message');
+    await page.locator('label[for="composer-visibility-internal"]').click();
+    await message.fill('Chloe asked for a copy of last week’s backup.');
+    await page.locator('#composer-files').setInputFiles({ name: 'backup-list.txt', mimeType: 'text/plain', buffer: Buffer.from('2026-11-28') });
+    await page.locator('#transition-close-submit').click({ delay: 150 });
+    await page.locator('#case-header').getByText('Closed').first().waitFor();
+    // Before, the composer was gone with the text typed since the last save.
+    release();
+    await expect.poll(() => message.inputValue()).toBe('Chloe asked for a copy of last week’s backup.');
+    expect(await page.locator('#composer-visibility-internal').isChecked()).toBe(true);
+    expect(await page.locator('#composer-files').evaluate((input: HTMLInputElement) => Array.from(input.files ?? []).map((f) => f.name))).toEqual(['backup-list.txt']);
+    await page.locator('#flash').getByText(/closed/i).waitFor();
+    await page.unroute(`**/cases/${ref}/draft`);
+    await page.reload();
+    expect(await message.inputValue()).toBe('Chloe asked for a copy of last week’s backup.');
+    expect(await page.locator('#composer-visibility-internal').isChecked()).toBe(true);
     expect(suite.problems()).toEqual([]);
   });
 });
