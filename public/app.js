@@ -60,24 +60,38 @@ window.addEventListener('pageshow', (event) => {
   if (event.persisted) leaving = false;
 });
 
-// Back and forward over a list whose form sets the address (the inbox's filters, the search box):
-// htmx puts back the page as it was saved, whose fields show what they were rendered with, not
-// what was chosen or typed since; the list below them is the address's. Before, after Forward to
+// Back and forward over a list whose form sets the address (the inbox's filters, the search box,
+// the manager console's filters: the reports' period, the mail log, the customers, the problem
+// library, the audit log): the page put back shows its fields as they were when it was left,
+// not as its address says; the list below them is the address's. Before, after Forward to
 // `/inbox?priority=high` the Priority filter read "Any priority" over the high cases alone (the
 // next filter changed dropped the priority unseen), and after Back the search box was empty over
-// the results of the search. The fields of a form marked `data-url-fields` follow the address
-// (a field it does not name: its `data-url-default`, else empty).
-document.addEventListener('htmx:historyRestore', () => {
+// the results of the search; after Back in the reports the period form showed the later period
+// over the earlier one's numbers. The fields of a form marked `data-url-fields` follow the
+// address (a field it does not name: its `data-url-default`, else empty; a checkbox is ticked
+// when the address names its value). htmx restores its own history steps (`htmx:historyRestore`);
+// a plain form's page comes back from the browser (`pageshow` of a back/forward navigation,
+// after the browser has put back the fields as they were left).
+function fieldsFromAddress() {
   const params = new URLSearchParams(location.search);
   for (const form of document.querySelectorAll('form[data-url-fields]')) {
     if (new URL(form.getAttribute('action') || location.href, location.href).pathname !== location.pathname) continue;
     for (const field of form.elements) {
-      if (!field.name || !/^(INPUT|SELECT|TEXTAREA)$/.test(field.tagName) || /^(hidden|submit|button|checkbox|radio|file)$/.test(field.type)) continue;
+      if (!field.name || !/^(INPUT|SELECT|TEXTAREA)$/.test(field.tagName) || /^(hidden|submit|button|radio|file)$/.test(field.type)) continue;
+      if (field.type === 'checkbox') {
+        field.checked = params.getAll(field.name).includes(field.value);
+        continue;
+      }
       const value = params.has(field.name) ? params.get(field.name) : field.dataset.urlDefault || '';
       if (field instanceof HTMLSelectElement && !Array.from(field.options).some((o) => o.value === value)) field.add(new Option(value, value));
       field.value = value;
     }
   }
+}
+document.addEventListener('htmx:historyRestore', fieldsFromAddress);
+window.addEventListener('pageshow', (event) => {
+  const navigation = performance.getEntriesByType('navigation')[0];
+  if (event.persisted || (navigation && navigation.type === 'back_forward')) fieldsFromAddress();
 });
 
 // A list asked for again at the address it has (Enter in the inbox's Tag filter sends the form on

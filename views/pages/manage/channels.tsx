@@ -213,7 +213,7 @@ export function MailLogSection(p: { lines: MailLogLine[]; older: number | null; 
     <section aria-labelledby="mail-log-heading" class="panel" id="mail-log">
       <h2 id="mail-log-heading">Inbound mail log</h2>
       <p class="muted">Every mail received, duplicates and refusals included (malformed, too large, auto-replies, bounces…), newest first, 50 at a time.</p>
-      <form class="search-form" method="get" action={CHANNELS} role="search" hx-get={CHANNELS} hx-target="#mail-log-results" hx-swap="outerHTML" hx-trigger="change, submit" hx-push-url="true">
+      <form class="search-form" method="get" action={CHANNELS} role="search" hx-get={CHANNELS} hx-target="#mail-log-results" hx-swap="outerHTML" hx-trigger="change, submit" hx-push-url="true" data-url-fields>
         <SelectField id="mail-log-outcome" name="outcome" label="Outcome" options={OUTCOME_OPTIONS} value={p.filter.outcome ?? ''} />
         <SelectField id="mail-log-via" name="via" label="Way in" options={VIA_OPTIONS} value={p.filter.via ?? ''} />
         <SelectField id="mail-log-mailbox" name="mailbox" label="Mailbox" options={mailboxOptions} value={p.filter.mailboxId === null ? '' : String(p.filter.mailboxId)} />

@@ -60,7 +60,7 @@ export function AuditPage(p: { viewer: Viewer; csrfToken: string; rows: AuditRow
     <ManagePage title="Audit log" viewer={p.viewer} csrfToken={p.csrfToken} current={AUDIT_PATH}>
       <PageHeader eyebrow="Manage" title="Audit log" />
       <p class="lead">Every change to staff, roles, queues, tokens, the problem library, mailboxes, chat sites, mail templates, shared macros and definitions, and every erasure: who, when, before and after (secrets never shown).</p>
-      <form class="search-form" method="get" action={AUDIT_PATH} role="search" id="audit-filters">
+      <form class="search-form" method="get" action={AUDIT_PATH} role="search" id="audit-filters" data-url-fields>
         <Field id="audit-actor" name="actor" label="Who (name, staff:12 or system)" value={p.filters.actor} maxlength={200} />
         <SelectField id="audit-entity" name="entity" label="What" options={entityOptions} value={p.filters.entity} />
         <Field id="audit-from" name="from" type="date" label="From (UTC)" value={p.filters.from} />

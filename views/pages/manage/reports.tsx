@@ -7,23 +7,28 @@ import type { Dashboard, Drill as DrillList } from '../../../src/dashboard/dashb
 import type { DurationMetric } from '../../../src/dashboard/durations.js';
 import type { Summary } from '../../../src/dashboard/stats.js';
 import { queryString } from '../../../src/http/pages/manage/report-query.js';
-import { Button, EmptyState, Field, PageHeader, SelectField, type FormState, type Option } from '../../components.js';
+import { Button, EmptyState, Field, PageHeader, SelectField, type FormState, type FormValues, type Option } from '../../components.js';
 import type { Viewer } from '../../viewer.js';
 import { AgentsSection } from './reports-agents.js';
 import { Charts } from './reports-charts.js';
 import { Drill, formatMinutes, formatPercent, REPORTS, ReportsNav, ReportsStyles } from './reports-parts.js';
 import { ManagePage, ManageTable } from './parts.js';
 
-function PeriodForm(p: { state: FormState; queues: Option[] }) {
+/**
+ * `defaults`: what the fields show for the bare address (the last 30 days, the report zone), for
+ * Back and Forward (`data-url-fields`: the fields follow the address, public/app.js).
+ */
+function PeriodForm(p: { state: FormState; queues: Option[]; defaults: FormValues }) {
+  const byDefault = (name: string) => ({ 'data-url-default': p.defaults[name] });
   // A queue in the address that does not exist is shown as chosen (with why it is refused), not as "All queues".
   const asked = p.state.values?.queue ?? '';
   const unknown = asked !== '' && !p.queues.some((q) => q.value === asked) ? [{ value: asked, label: `${asked} (no such queue)` }] : [];
   return (
-    <form id="period-form" class="period-form" method="get" action={REPORTS} hx-get={REPORTS} hx-target="#reports-body" hx-swap="outerHTML" hx-push-url="true">
-      <Field id="period-from" name="from" label="From" type="date" required state={p.state} />
-      <Field id="period-to" name="to" label="To (included)" type="date" required state={p.state} />
+    <form id="period-form" class="period-form" method="get" action={REPORTS} hx-get={REPORTS} hx-target="#reports-body" hx-swap="outerHTML" hx-push-url="true" data-url-fields>
+      <Field id="period-from" name="from" label="From" type="date" required state={p.state} attrs={byDefault('from')} />
+      <Field id="period-to" name="to" label="To (included)" type="date" required state={p.state} attrs={byDefault('to')} />
       <SelectField id="period-queue" name="queue" label="Queue" options={[{ value: '', label: 'All queues' }, ...p.queues, ...unknown]} state={p.state} />
-      <Field id="period-tz" name="tz" label="Time zone" maxlength={64} state={p.state} attrs={{ spellcheck: 'false' }} />
+      <Field id="period-tz" name="tz" label="Time zone" maxlength={64} state={p.state} attrs={{ spellcheck: 'false', ...byDefault('tz') }} />
       <Button id="period-apply">Show</Button>
     </form>
   );
@@ -111,12 +116,12 @@ function Kpis({ d, values }: { d: Dashboard; values: Record<string, string> }) {
 }
 
 /** The form and, when it is valid, the dashboard: the part htmx swaps. */
-export function ReportsBody(p: { state: FormState; queues: Option[]; dashboard: Dashboard | null; queueName: string | null }) {
+export function ReportsBody(p: { state: FormState; queues: Option[]; dashboard: Dashboard | null; queueName: string | null; defaults: FormValues }) {
   const values = p.state.values ?? {};
   const d = p.dashboard;
   return (
     <div id="reports-body">
-      <PeriodForm state={p.state} queues={p.queues} />
+      <PeriodForm state={p.state} queues={p.queues} defaults={p.defaults} />
       {d ? (
         <section id="dashboard" aria-labelledby="dashboard-heading">
           <h2 id="dashboard-heading" class="visually-hidden">
@@ -137,13 +142,13 @@ export function ReportsBody(p: { state: FormState; queues: Option[]; dashboard: 
   );
 }
 
-export function ReportsPage(p: { viewer: Viewer; csrfToken: string; state: FormState; queues: Option[]; dashboard: Dashboard | null; queueName: string | null }) {
+export function ReportsPage(p: { viewer: Viewer; csrfToken: string; state: FormState; queues: Option[]; dashboard: Dashboard | null; queueName: string | null; defaults: FormValues }) {
   return (
     <ManagePage title="Reports" viewer={p.viewer} csrfToken={p.csrfToken} current={REPORTS}>
       <ReportsStyles />
       <PageHeader eyebrow="Manage" title="Reports" />
       <ReportsNav current="dashboard" />
-      <ReportsBody state={p.state} queues={p.queues} dashboard={p.dashboard} queueName={p.queueName} />
+      <ReportsBody state={p.state} queues={p.queues} dashboard={p.dashboard} queueName={p.queueName} defaults={p.defaults} />
     </ManagePage>
   );
 }

@@ -32,7 +32,7 @@ export function ProblemsPage(p: { viewer: Viewer; csrfToken: string; rows: Probl
       }
     >
       <p class="lead">Known problems and their solutions. Diagnosis matches new requests against the active ones and suggests their solutions to customers and agents.</p>
-      <form class="search-form" method="get" action={PROBLEMS} role="search">
+      <form class="search-form" method="get" action={PROBLEMS} role="search" data-url-fields>
         <Field id="problem-search" name="q" label="Search titles, symptoms and synonyms" value={p.q} maxlength={200} />
         <Button variant="secondary" id="problem-search-button">
           Search
@@ -159,6 +159,7 @@ export function CustomersPage(p: { viewer: Viewer; csrfToken: string; rows: Cust
         hx-target="#customer-results"
         hx-swap="outerHTML"
         hx-push-url="true"
+        data-url-fields
       >
         <Field id="customer-search" name="q" label="Name, email or organization" value={p.q} maxlength={200} />
         <label class="check" for="customer-churned">

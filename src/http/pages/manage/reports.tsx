@@ -98,8 +98,10 @@ export function reportPages(): Hono<PageEnv> {
     const options = await queueOptions(c);
     const queueName = parsed.ok && parsed.query.queue ? (options.find((o) => o.value === parsed.query.queue)?.label ?? parsed.query.queue) : null;
     const status = parsed.ok ? 200 : 422;
-    if (isHtmx(c)) return sendHtml(c, <ReportsBody state={state} queues={options} dashboard={dashboard} queueName={queueName} />, status);
-    return sendHtml(c, <ReportsPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={state} queues={options} dashboard={dashboard} queueName={queueName} />, status);
+    // What the bare address shows, for the form's fields on Back and Forward.
+    const defaults = (await parseDashboardQuery(services, {})).values;
+    if (isHtmx(c)) return sendHtml(c, <ReportsBody state={state} queues={options} dashboard={dashboard} queueName={queueName} defaults={defaults} />, status);
+    return sendHtml(c, <ReportsPage viewer={viewerOf(c)!} csrfToken={c.get('csrfToken')} state={state} queues={options} dashboard={dashboard} queueName={queueName} defaults={defaults} />, status);
   });
 
   app.get(`${BASE}/csv/:name`, async (c) => {
