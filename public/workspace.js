@@ -577,11 +577,14 @@
   // The inbox likewise: its list is drawn again by the live poll (a new case, a colleague's
   // change, a minute less on an SLA clock) and its saved views' counts once a minute. A case's
   // link, Next page or a view pressed as that answer came was replaced under the mouse: the
-  // release opened nothing.
+  // release opened nothing. A region marked `data-hold-swaps` likewise (the console's mailboxes,
+  // drawn again every 10 s: Add mailbox or a mailbox's link pressed as that answer came opened nothing).
   var pressing = false;
   // So is the sidebar's list of views, drawn again with the inbox's list and after every command.
   var pressedIn = null; // the region pressed in: the case page, or the whole page (the inbox, the sidebar's views)
   function pressRegion(target) {
+    var marked = target.closest('[data-hold-swaps]');
+    if (marked) return marked;
     if (target.closest('#inbox-counts')) return document.body;
     var page = target.closest('#case-page');
     if (page) return page;

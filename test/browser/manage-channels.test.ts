@@ -8,7 +8,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type Dovecot } from '../support/dovecot.js';
-import { expectAccessible, signIn, useBrowserSuite } from './support.js';
+import { expectAccessible, holdRequests, signIn, useBrowserSuite } from './support.js';
 
 const PASSWORD = 'browser channels password';
 const IMAP_PASSWORD = 'imap-browser-Pw-9932';
@@ -112,5 +112,29 @@ describe('the channels console in the browser', () => {
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
     expect(await page.locator('#mailbox-form').count()).toBe(0);
     await expectAccessible(page, '64-manage-mailbox-manager');
+  });
+
+  it('Add mailbox pressed at a person’s pace while the status poll answers is not lost', async () => {
+    const page = await suite.newPage({ width: 1280, height: 900 });
+    await signIn(page, suite.server, 'adam@casebook.test', PASSWORD);
+    await page.clock.install();
+    await page.goto(`${suite.server.url}/manage/channels`);
+    await page.getByRole('heading', { name: 'Mailboxes' }).waitFor();
+    // The section's next poll (every 10 s, brought forward) is held until the mouse is down on Add mailbox.
+    const { release } = await holdRequests(page, /\/manage\/channels$/);
+    const polled = page.waitForRequest((r) => new URL(r.url()).pathname === '/manage/channels' && r.headers()['hx-request'] === 'true');
+    await page.clock.runFor(10_000);
+    await page.clock.resume();
+    await polled;
+    const link = page.getByRole('link', { name: 'Add mailbox' });
+    const box = (await link.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    const answered = page.evaluate(() => new Promise<void>((resolve) => document.body.addEventListener('htmx:afterRequest', () => resolve(), { once: true })));
+    release();
+    await answered;
+    // Before, the section was drawn anew under the mouse: the release clicked nothing.
+    await Promise.all([page.waitForURL(/\/manage\/channels\/mailboxes\/new$/, { timeout: 5_000 }), page.mouse.up()]);
+    expect(suite.problems()).toEqual([]);
   });
 });

@@ -59,10 +59,14 @@ export function MailboxStatus({ m }: { m: MailboxView }) {
 
 export const processedLabel = (processed: string) => (processed === 'seen' ? 'marked read (\\Seen)' : `moved to ${processed.slice('move:'.length)}`);
 
-/** The console mailboxes with their status; polls itself so the status stays current. */
+/**
+ * The console mailboxes with their status; polls itself so the status stays current. The poll's
+ * answer waits while a press in it is under way (`data-hold-swaps`, public/workspace.js): a link
+ * replaced under the mouse would open nothing.
+ */
 export function MailboxesSection(p: { mailboxes: MailboxView[]; admin: boolean; keySet: boolean; pollSeconds: number }) {
   return (
-    <section aria-labelledby="mailboxes-heading" class="panel" id="mailboxes" hx-get={CHANNELS} hx-trigger={`every ${p.pollSeconds}s`} hx-swap="outerHTML">
+    <section aria-labelledby="mailboxes-heading" class="panel" id="mailboxes" hx-get={CHANNELS} hx-trigger={`every ${p.pollSeconds}s`} hx-swap="outerHTML" data-hold-swaps>
       <div class="section-head">
         <h2 id="mailboxes-heading">Mailboxes</h2>
         {p.admin && p.keySet ? (
