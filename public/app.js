@@ -94,6 +94,46 @@ window.addEventListener('pageshow', (event) => {
   if (event.persisted || (navigation && navigation.type === 'back_forward')) fieldsFromAddress();
 });
 
+// A form drawn again by the answer to its own request (marked `data-keep-typed`: the reports'
+// period, the SLA calculator) keeps what was typed or chosen in it while that answer was on its
+// way: the answer shows the form as it was sent. Before, a queue or a date changed after *Show*
+// went back to the one sent, unseen, and the next *Show* asked for that again.
+const sentForms = new WeakMap();
+function formValues(form) {
+  const values = {};
+  for (const field of form.elements) {
+    if (!field.id || !/^(INPUT|SELECT|TEXTAREA)$/.test(field.tagName) || /^(hidden|submit|button|file)$/.test(field.type)) continue;
+    values[field.id] = field.type === 'checkbox' || field.type === 'radio' ? String(field.checked) : field.value;
+  }
+  return values;
+}
+document.addEventListener('htmx:configRequest', (event) => {
+  const form = event.detail && event.detail.elt;
+  if (form instanceof HTMLFormElement && form.hasAttribute('data-keep-typed')) sentForms.set(form, formValues(form));
+});
+let typedSinceSent = null;
+document.addEventListener('htmx:beforeSwap', (event) => {
+  typedSinceSent = null;
+  const detail = event.detail;
+  const form = detail && detail.requestConfig && detail.requestConfig.elt;
+  if (!detail.shouldSwap || !(form instanceof HTMLFormElement) || !form.id || !sentForms.has(form) || !(detail.target instanceof Element) || !detail.target.contains(form)) return;
+  const sent = sentForms.get(form);
+  const now = formValues(form);
+  const changed = Object.keys(now).filter((id) => now[id] !== sent[id]);
+  if (changed.length > 0) typedSinceSent = { form: form.id, fields: changed.map((id) => ({ id, value: now[id] })) };
+});
+document.addEventListener('htmx:afterSwap', () => {
+  const kept = typedSinceSent;
+  typedSinceSent = null;
+  if (!kept) return;
+  for (const { id, value } of kept.fields) {
+    const field = document.getElementById(id);
+    if (!field || !field.form || field.form.id !== kept.form) continue;
+    if (field.type === 'checkbox' || field.type === 'radio') field.checked = value === 'true';
+    else if (!(field instanceof HTMLSelectElement) || Array.from(field.options).some((o) => o.value === value)) field.value = value;
+  }
+});
+
 // A list asked for again at the address it has (Enter in the inbox's Tag filter sends the form on
 // `change` and on `submit`) is not a new step in the history: before, Back then seemed to do
 // nothing, showing the same list again.

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { signIn, useBrowserSuite, type Server } from './support.js';
+import { holdRequests, signIn, useBrowserSuite, type Server } from './support.js';
 
 const PASSWORD = 'browser test password';
 
@@ -151,6 +151,30 @@ describe('console filters on Back and Forward', () => {
     await page.goForward();
     await page.waitForURL(/entity=queue/);
     await expect.poll(() => fields(page, ['audit-entity', 'audit-actor'])).toEqual({ 'audit-entity': 'queue', 'audit-actor': 'system' });
+    expect(suite.problems()).toEqual([]);
+  });
+});
+
+describe('a console form drawn again by its own answer', () => {
+  it('reports: a queue and a date changed while Show’s answer is on its way stay as changed', async () => {
+    const page = await managerPage();
+    await page.goto(`${suite.server.url}/manage/reports`);
+    await page.locator('#kpi-processing').waitFor();
+    const { release } = await holdRequests(page, /\/manage\/reports\?/);
+    await page.getByLabel('Queue').selectOption('billing');
+    const sent = page.waitForRequest(/\/manage\/reports\?.*queue=billing/);
+    await page.locator('#period-apply').click({ delay: 150 });
+    await sent;
+    // The manager goes on: another queue and a first day, not shown yet.
+    await page.getByLabel('Queue').selectOption('general');
+    await page.getByLabel('From').fill('2026-01-01');
+    release();
+    await page.getByText(/queue Billing\./).waitFor();
+    // Before, the form came back as sent: Billing and the 30 days' first day, the changes gone unseen.
+    expect(await fields(page, ['period-queue', 'period-from'])).toEqual({ 'period-queue': 'general', 'period-from': '2026-01-01' });
+    await page.unroute(/\/manage\/reports\?/);
+    await Promise.all([page.waitForURL(/queue=general/), page.locator('#period-apply').click()]);
+    await page.getByText(/^2026-01-01 to .*queue General\./).waitFor();
     expect(suite.problems()).toEqual([]);
   });
 });

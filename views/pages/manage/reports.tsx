@@ -24,7 +24,7 @@ function PeriodForm(p: { state: FormState; queues: Option[]; defaults: FormValue
   const asked = p.state.values?.queue ?? '';
   const unknown = asked !== '' && !p.queues.some((q) => q.value === asked) ? [{ value: asked, label: `${asked} (no such queue)` }] : [];
   return (
-    <form id="period-form" class="period-form" method="get" action={REPORTS} hx-get={REPORTS} hx-target="#reports-body" hx-swap="outerHTML" hx-push-url="true" data-url-fields>
+    <form id="period-form" class="period-form" method="get" action={REPORTS} hx-get={REPORTS} hx-target="#reports-body" hx-swap="outerHTML" hx-push-url="true" data-url-fields data-keep-typed>
       <Field id="period-from" name="from" label="From" type="date" required state={p.state} attrs={byDefault('from')} />
       <Field id="period-to" name="to" label="To (included)" type="date" required state={p.state} attrs={byDefault('to')} />
       <SelectField id="period-queue" name="queue" label="Queue" options={[{ value: '', label: 'All queues' }, ...p.queues, ...unknown]} state={p.state} />

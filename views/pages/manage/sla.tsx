@@ -192,6 +192,7 @@ export function Calculator(p: { config: SlaConfigJson; state: CalcState }) {
       hx-get="/manage/sla/calculator"
       hx-target="this"
       hx-swap="outerHTML"
+      data-keep-typed
     >
       <FormError state={p.state} />
       <div class="form-row">
