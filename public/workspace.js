@@ -322,6 +322,42 @@
     window.htmx.ajax('POST', url, { source: saver, swap: 'none', values: { body: written, visibility: before, draftMode: before } }).then(refresh, refresh);
   });
 
+  // ---- Leaving the case page saves what the draft save has not yet ----------------------------
+  // The draft is saved a second after typing stops: words typed just before a link was followed
+  // (Merge…, a customer's other case, the inbox) were never saved and gone. What the server
+  // last confirmed saving is known per composer; a text that differs is sent as the page goes,
+  // in a request the browser finishes after the page is gone (keepalive).
+  var savedText = new WeakMap();
+  var savingText = null;
+  function lastSaved(ta) {
+    return savedText.has(ta) ? savedText.get(ta) : ta.defaultValue;
+  }
+  document.addEventListener('htmx:beforeRequest', function (e) {
+    var elt = e.detail && e.detail.elt;
+    if (elt && elt.id === 'composer-autosave' && body()) savingText = { field: body(), value: body().value };
+  });
+  document.addEventListener('htmx:afterRequest', function (e) {
+    var elt = e.detail && e.detail.elt;
+    if (!elt || elt.id !== 'composer-autosave' || !savingText) return;
+    if (e.detail.successful) savedText.set(savingText.field, savingText.value);
+    savingText = null;
+  });
+  window.addEventListener('pagehide', function () {
+    var ta = body();
+    var saver = document.getElementById('composer-draft-switch');
+    var mode = document.getElementById('composer-draft-mode');
+    if (!ta || !saver || !mode || ta.value === lastSaved(ta) || !window.fetch) return;
+    var token = '';
+    try {
+      token = JSON.parse(document.body.getAttribute('hx-headers') || '{}')['X-CSRF-Token'] || '';
+    } catch (err) {
+      token = '';
+    }
+    var values = new URLSearchParams({ body: ta.value, visibility: mode.value, draftMode: mode.value });
+    savedText.set(ta, ta.value);
+    window.fetch(saver.getAttribute('hx-post'), { method: 'POST', keepalive: true, credentials: 'same-origin', headers: { 'X-CSRF-Token': token, 'HX-Request': 'true' }, body: values });
+  });
+
   // ---- Text typed into the Actions panel survives the live poll ------------------------------
   // When the case changes (a customer's reply moves it out of "waiting", a colleague resolves
   // it) the live poll sends the Actions panel again, out of band. What was typed into its fields

@@ -25,7 +25,7 @@ const suite = useBrowserSuite(
     refs.push(((await third.json()) as { id: string }).id);
     const fourth = await server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject: 'Workspace fonts', description: 'Can I use my own font?' });
     refs.push(((await fourth.json()) as { id: string }).id);
-    for (const subject of ['Workspace icons', 'Workspace backups']) {
+    for (const subject of ['Workspace icons', 'Workspace backups', 'Workspace sounds']) {
       const res = await server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject, description: `${subject}: please help.` });
       refs.push(((await res.json()) as { id: string }).id);
     }
@@ -219,6 +219,23 @@ describe('reply drafts', () => {
     await page.reload();
     expect(await message.inputValue()).toBe('Chloe asked for a copy of last week’s backup.');
     expect(await page.locator('#composer-visibility-internal').isChecked()).toBe(true);
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('a reply typed just before following a link (Merge…) is saved as the page goes', async () => {
+    const ref = refs[6]!;
+    const page = await suite.newPage({ width: 1280, height: 800 });
+    page.setDefaultTimeout(15_000);
+    await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
+    await page.goto(`${suite.server.url}/cases/${ref}`);
+    const message = page.getByLabel('Message');
+    await message.fill('Sounds are under Settings, Notifications.');
+    // At once, before the save a second after typing stops: before, the words were gone.
+    await Promise.all([page.waitForURL(new RegExp(`/cases/${ref}/merge$`)), page.locator('#merge-link').click()]);
+    await page.goBack();
+    await page.waitForURL(new RegExp(`/cases/${ref}$`));
+    await page.reload();
+    await expect.poll(() => message.inputValue()).toBe('Sounds are under Settings, Notifications.');
     expect(suite.problems()).toEqual([]);
   });
 });
