@@ -175,6 +175,7 @@
     input = el('textarea', { id: 'chat-input', name: 'body', rows: '2', maxlength: String(maxChars) });
     form.appendChild(input);
     var err = errorLine(form);
+    sendError = err;
     var row = el('div', { class: 'row' });
     row.appendChild(el('button', { type: 'submit', class: 'primary', id: 'chat-send-button' }, 'Send'));
     var endButton = el('button', { type: 'button', class: 'secondary', id: 'chat-end' }, 'End chat');
@@ -208,31 +209,54 @@
     // A message that fails goes back into the box, ahead of anything typed since, with the
     // error; sent again unchanged it keeps its id (a dropped connection may have lost the answer,
     // not the message), so the server writes it once.
-    var outbox = [];
-    var retry = null;
+    outbox = [];
+    afterSent = null;
+    retry = null;
     function messageId() {
       try { if (window.crypto && crypto.randomUUID) return crypto.randomUUID(); } catch (e) { /* not a secure context */ }
       return 'm' + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
     }
+    function written(item) {
+      outbox.shift();
+      // The agent's page clears "is typing" when this line arrives: typing again says so at once.
+      lastTypingSent = 0;
+      if (typingPending) sendTyping();
+      if (mode !== 'stream') poll();
+      sendNext();
+    }
     function sendNext() {
       var item = outbox[0];
-      if (!item || item.sending) return;
+      if (!item) {
+        var waiting = afterSent;
+        afterSent = null;
+        if (waiting) waiting(true);
+        return;
+      }
+      if (item.sending) return;
       item.sending = true;
       api('POST', '/chat/api/messages', { body: item.text, clientId: item.id }).then(function (res) {
-        outbox.shift();
-        // The line itself comes by the stream (or the next poll), in its place among the others.
+        // The line itself comes by the stream (or the next poll), in its place among the others;
+        // it may have come already (it carries this message's id: addLine replaced "Sending…").
         item.seq = res && typeof res.seq === 'number' ? res.seq : 0;
-        if (item.seq <= lastSeq) item.li.remove();
+        if (item.shown || item.seq <= lastSeq) item.li.remove();
         else sentLines.push(item);
-        // The agent's page clears "is typing" when this line arrives: typing again says so at once.
-        lastTypingSent = 0;
-        if (typingPending) sendTyping();
-        if (mode !== 'stream') poll();
-        sendNext();
+        written(item);
       }, function (x) {
+        // Its line came by the stream: the message was written, only the answer was lost on the way.
+        if (item.shown) return written(item);
         var unsent = outbox.splice(0);
         unsent.forEach(function (t) { t.li.remove(); });
-        if (x.code === 'CHAT_ENDED') return showEnded();
+        // An End pressed meanwhile waited for these lines: it is not sent (the visitor sees why and decides).
+        var waiting = afterSent;
+        afterSent = null;
+        if (waiting) waiting(false);
+        // The chat ended before these lines reached it (the agent ended it, or the visitor went quiet):
+        // they go, with anything typed since, into the message box of the next chat (showEnded).
+        if (x.code === 'CHAT_ENDED') {
+          carried = unsent.map(function (t) { return t.text; }).concat(carried);
+          if (ended) return showCarried(); // the stream said so first
+          return showEnded();
+        }
         var back = unsent.map(function (t) { return t.text; }).join('\n');
         var typed = input.value.trim();
         input.value = typed ? back + '\n' + typed : back;
@@ -259,14 +283,44 @@
       outbox.push({ text: text, id: id, li: li });
       sendNext();
     });
+    // "End chat" ends it once: pressed again while its answer is on its way (a double click, a
+    // slow network) it sends nothing more, and an answer that comes after the visitor started a
+    // new chat is not this window's any more. Lines on their way go first (one request at a time):
+    // sent in parallel, the end could overtake them and they were refused and lost.
     endButton.addEventListener('click', function () {
-      markShown();
-      api('POST', '/chat/api/end', { seen: shownSeq }).then(function () { showEnded(); }, function (x) { err.textContent = x.message; });
+      if (ended || endButton.getAttribute('aria-disabled') === 'true') return;
+      endButton.setAttribute('aria-disabled', 'true');
+      err.textContent = '';
+      var mine = token;
+      var giveBack = function () { endButton.removeAttribute('aria-disabled'); };
+      whenSent(function (sent) {
+        if (!sent || token !== mine || ended) return giveBack();
+        markShown();
+        ending = true; // the stream may say "ended" before this answer comes
+        api('POST', '/chat/api/end', { seen: shownSeq }).then(function () { if (token === mine) showEnded(true); }, function (x) {
+          if (token === mine) ending = false;
+          giveBack();
+          if (token === mine && !ended) err.textContent = x.message;
+        });
+      });
     });
+    // Calls back once every line on its way has been written (true), or one failed (false).
+    function whenSent(callback) {
+      if (!outbox.length) return callback(true);
+      afterSent = callback;
+    }
+    // Not sent in the chat that ended (showEnded): the visitor's again, to send here.
+    if (carried.length) { input.value = carried.join('\n'); carried = []; }
     input.focus();
   }
   var answered = false; // an agent has written in this chat
   var sentLines = []; // the visitor's lines written, not yet shown (their "Sending…" line until they are)
+  var outbox = []; // the visitor's lines on their way, oldest first (showChat sends them one at a time)
+  var afterSent = null; // what waits for them: an "End chat" pressed meanwhile
+  var ending = false; // the visitor asked to end this chat
+  var retry = null; // a message whose answer was lost, back in the box: { text, id } (sent again unchanged, it keeps its id)
+  var sendError = null; // the message form's error line
+  var carried = []; // what the visitor wrote and could not send before the chat ended: the next chat's box gets it
   // An agent answered, or the chat ended: the offer to be answered by e-mail instead is moot.
   function dropOffers() {
     if (!linesEl) return;
@@ -291,9 +345,22 @@
       offer.addEventListener('click', function () {
         offer.disabled = true;
         markShown();
-        api('POST', '/chat/api/end', { seen: shownSeq, answerBy: 'email' }).then(function () { showEnded(); }, function (x) { offer.disabled = false; status(x.message, true); });
+        ending = true;
+        api('POST', '/chat/api/end', { seen: shownSeq, answerBy: 'email' }).then(function () { showEnded(true); }, function (x) { ending = false; offer.disabled = false; status(x.message, true); });
       });
       li.appendChild(offer);
+    }
+    // The visitor's own line, come by the stream (or a poll) before the answer to its POST: it
+    // replaces its "Sending…" line (before, both showed until the answer came).
+    if (line.author === 'visitor' && line.clientId) {
+      outbox.concat(sentLines).forEach(function (t) { if (t.id === line.clientId) { t.shown = true; t.li.remove(); } });
+      // Its answer was lost and it went back into the box ("may not have been sent"): it was, so
+      // it leaves the box (unless the visitor changed it) and the error goes.
+      if (retry && retry.id === line.clientId) {
+        if (input && input.value.trim() === retry.text) input.value = '';
+        if (sendError) sendError.textContent = '';
+        retry = null;
+      }
     }
     // Above the lines still on their way; a sent line that is now shown replaces its "Sending…" one.
     linesEl.insertBefore(li, linesEl.querySelector('.chat-line.pending'));
@@ -450,7 +517,9 @@
   }
 
   // ---- the end: transcript and CSAT ----
-  function showEnded() {
+  // `own`: the visitor ended it (End chat, or to be answered by e-mail); otherwise the agent, the
+  // inactivity sweep or the case's closing ended it while the visitor may have been typing.
+  function showEnded(own) {
     if (ended) return;
     ended = true;
     if (streamAbort) streamAbort.abort();
@@ -462,8 +531,12 @@
     clearTimeout(typingTimer);
     if (typingEl) typingEl.textContent = '';
     var form = document.getElementById('chat-send');
+    // What the visitor was typing (the agent, or the inactivity sweep, ended the chat meanwhile)
+    // is not thrown away with the box: it is shown, and the next chat's box starts with it.
+    if (!own && !ending && form && input && input.value.trim()) carried.push(input.value.trim());
     if (form) form.remove();
     var wrap = el('div', { id: 'chat-after' });
+
     var transcript = el('form', { id: 'chat-transcript' });
     var tButton = el('button', { type: 'submit', class: 'secondary' }, 'Email me the transcript');
     var tNote = el('p', { class: 'note', role: 'status' });
@@ -494,11 +567,22 @@
       if (sent) sent.then(function () { rNote.textContent = 'Thank you for your feedback!'; }, function (x) { rNote.textContent = x.message; });
     });
     var again = el('button', { type: 'button', class: 'secondary', id: 'chat-new' }, 'Start a new chat');
-    again.addEventListener('click', function () { forget(); ended = false; answered = false; lastSeq = 0; ackedSeq = 0; shownSeq = 0; mode = 'stream'; failures = 0; streamRetryDelay = 0; boot(); });
+    again.addEventListener('click', function () { forget(); ended = false; ending = false; answered = false; lastSeq = 0; ackedSeq = 0; shownSeq = 0; mode = 'stream'; failures = 0; streamRetryDelay = 0; boot(); });
     wrap.appendChild(transcript);
     wrap.appendChild(rating);
     wrap.appendChild(el('form', {})).appendChild(again);
     main.appendChild(wrap);
+    showCarried();
+  }
+  function showCarried() {
+    var wrap = document.getElementById('chat-after');
+    if (!wrap || !carried.length) return;
+    var kept = document.getElementById('chat-unsent');
+    if (!kept) {
+      kept = el('div', { class: 'chat-unsent', id: 'chat-unsent', role: 'alert' });
+      wrap.insertBefore(kept, wrap.firstChild);
+    }
+    kept.replaceChildren(el('p', { class: 'note' }, 'Not sent, because the chat had ended (a new chat starts with it):'), el('p', { class: 'chat-line visitor' }, carried.join('\n')));
   }
 
   // The address the host page says its signed-in user has, in the form the server keeps it

@@ -28,6 +28,18 @@ export interface ChatLine {
   files?: ChatFile[];
   /** The sweep's offer to a visitor waiting for an agent: to be answered by e-mail instead (waiting.ts); absent otherwise. */
   offer?: 'email';
+  /**
+   * A visitor's line: the window's id of the message (`clientId`, visitor-message.ts), for the
+   * visitor's own window only (`withClientIds`), so it replaces its "Sending…" line with this one
+   * even when the stream brings it before the answer to its POST; absent when the message had
+   * none or its entry was purged (24 h).
+   */
+  clientId?: string;
+}
+
+export interface LinesOptions {
+  /** Read the visitor's lines' `clientId` (the visitor's window only). */
+  withClientIds?: boolean;
 }
 
 /** Appends one line and returns its sequence number; the session's activity clock restarts. */
@@ -47,7 +59,7 @@ export async function appendLine(q: Handle, sessionId: number, line: Omit<ChatLi
 }
 
 /** The lines after `afterSeq`, oldest first (at most `limit`), an agent's reply with its files. */
-export async function linesAfter(q: Handle, sessionId: number, afterSeq: number, limit = 500): Promise<ChatLine[]> {
+export async function linesAfter(q: Handle, sessionId: number, afterSeq: number, limit = 500, options: LinesOptions = {}): Promise<ChatLine[]> {
   const t = q.tables.chatMessages;
   const rows = await q.db
     .select({ seq: t.seq, author: t.author, name: t.authorName, body: t.body, at: t.at, eventId: t.caseEventId })
@@ -62,9 +74,19 @@ export async function linesAfter(q: Handle, sessionId: number, afterSeq: number,
     const found = await q.db.select({ id: a.id, name: a.fileName, size: a.size, eventId: a.eventId }).from(a).where(inArray(a.eventId, replies)).orderBy(asc(a.id));
     for (const { eventId, ...file } of found) files.set(eventId, [...(files.get(eventId) ?? []), file]);
   }
+  // The visitor's messages' ids, from their Idempotency-Key entries (written in the line's transaction).
+  const clientIds = new Map<number, string>();
+  const sent = options.withClientIds ? rows.filter((r) => r.author === 'visitor' && r.eventId !== null).map((r) => r.eventId!) : [];
+  if (sent.length > 0) {
+    const k = q.tables.idempotencyKeys;
+    const keys = await q.db.select({ key: k.key, eventId: k.eventId }).from(k).where(and(eq(k.principal, `chat-visitor:${sessionId}`), inArray(k.eventId, sent)));
+    for (const { key, eventId } of keys) if (eventId !== null) clientIds.set(eventId, key);
+  }
   return rows.map(({ eventId, ...line }) => {
     const own = eventId === null ? undefined : files.get(eventId);
     if (isWaitOffer(line.author, line.body)) return { ...line, offer: 'email' as const };
+    const clientId = line.author === 'visitor' && eventId !== null ? clientIds.get(eventId) : undefined;
+    if (clientId !== undefined) return { ...line, clientId };
     return own ? { ...line, files: own } : line;
   });
 }

@@ -256,13 +256,14 @@ describe('live chat', () => {
     expect(shown.texts.slice(1)).toEqual(['YouWhere is my order?', 'YouIt is order 5521.']);
     expect(shown.seqs).toEqual([1, 2, 3]);
 
-    // The connection drops after the next line reached the server: the line goes back into the box with the error; sent again, it is written once.
-    let dropNext = true;
+    // The connection drops before the next line reached the server: the line goes back into the box with the error; sent again, it is written once.
+    let drop: 'before' | 'after' | null = 'before';
     await visitor.unroute('**/chat/api/messages');
     await visitor.route('**/chat/api/messages', async (route) => {
-      if (route.request().method() !== 'POST' || !dropNext) return route.continue();
-      dropNext = false;
-      await route.fetch();
+      if (route.request().method() !== 'POST' || drop === null) return route.continue();
+      const when = drop;
+      drop = null;
+      if (when === 'after') await route.fetch();
       await route.abort('connectionreset');
     });
     await input.press('Enter');
@@ -274,6 +275,16 @@ describe('live chat', () => {
     await frame.locator('#chat-lines li[data-seq]', { hasText: 'And the address changed' }).waitFor();
     await expect.poll(() => frame.locator('#chat-lines li.pending').count()).toBe(0);
     expect((await lineTexts(frame)).seqs).toEqual([1, 2, 3, 4]);
+    // It drops after the line reached the server: whether the stream brings the line before or
+    // after the failed answer, the line shows once, and it leaves the box with the error (it was sent).
+    drop = 'after';
+    await input.fill('Flat 2, not flat 3.');
+    await input.press('Enter');
+    await frame.locator('#chat-lines li[data-seq]', { hasText: 'Flat 2, not flat 3.' }).waitFor();
+    await expect.poll(() => input.inputValue()).toBe('');
+    await expect.poll(() => frame.locator('#chat-send .error').textContent()).toBe('');
+    await expect.poll(() => frame.locator('#chat-lines li.pending').count()).toBe(0);
+    expect((await lineTexts(frame)).seqs).toEqual([1, 2, 3, 4, 5]);
     // The chat ends (an open chat holds a place of the agent's chat limit, which the next tests need).
     await frame.getByRole('button', { name: 'End chat' }).click();
     await frame.getByText('The chat has ended.').waitFor();

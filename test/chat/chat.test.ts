@@ -192,6 +192,26 @@ describe('live chat', () => {
     expect(await h.all("SELECT id FROM cases WHERE subject LIKE 'Chat: Ma commande%'")).toHaveLength(1);
   });
 
+  it('gives the visitor’s own lines with the window’s id of each (stream, poll, session), so the window replaces its "Sending…" line; not to the agent', async () => {
+    const token = await start('ida@example.com', 'Ida');
+    const sent = await call('POST', '/chat/api/messages', { token, body: { body: 'Where is my parcel?', clientId: 'ida-message-0001' } });
+    const ref = ((await sent.json()) as { case: string }).case;
+    expect((await call('POST', '/chat/api/messages', { token, body: { body: 'Without an id' } })).status).toBe(201);
+    const ids = (lines: { author: string; clientId?: string }[]) => lines.map((l) => [l.author, l.clientId]);
+    const expected = [['system', undefined], ['visitor', 'ida-message-0001'], ['visitor', undefined]];
+    const polled = (await (await call('GET', '/chat/api/messages?after=0', { token })).json()) as { lines: { author: string; clientId?: string }[] };
+    expect(ids(polled.lines)).toEqual(expected);
+    const session = (await (await call('GET', '/chat/api/session', { token })).json()) as { lines: { author: string; clientId?: string }[] };
+    expect(ids(session.lines)).toEqual(expected);
+    const streamed = await readEvents(await call('GET', '/chat/api/stream', { token }), 3);
+    expect(ids(streamed.filter((e) => e.event === 'message').map((e) => JSON.parse(e.data) as { author: string; clientId?: string }))).toEqual(expected);
+    // The agent's stream and page have no use for it.
+    const page = signedIn(h, agent);
+    const desk = await readEvents(await page.get(`/cases/${ref}/chat/stream`), 3);
+    expect(desk.filter((e) => e.event === 'message').map((e) => e.data).join('\n')).not.toContain('ida-message-0001');
+    expect(await (await page.get(`/cases/${ref}`)).text()).not.toContain('ida-message-0001');
+  });
+
   it('checks origins, tokens, sizes and rates', async () => {
     const token = await start('olga@example.com', 'Olga');
     expect((await call('POST', '/chat/api/messages', { token, body: { body: 'hi' }, headers: { Origin: 'https://evil.example' } })).status).toBe(403);

@@ -159,6 +159,26 @@ describe('replies the visitor never saw', () => {
     // A bad acknowledgement is refused, not stored.
     expect((await call('POST', '/chat/api/seen', { token: closed.token, body: { seq: 'all' } })).status).toBe(422);
   });
+
+  it('ends once when End is pressed twice at once, by the visitor and the agent together: one last line, one chat.ended, one mail of the missed replies', async () => {
+    const twice = await chat('twice@example.com', { signed: true });
+    await reply(twice.ref, 'Answer four.');
+    const answers = await Promise.all([
+      call('POST', '/chat/api/end', { token: twice.token, body: { seen: twice.seq } }),
+      call('POST', '/chat/api/end', { token: twice.token, body: { seen: twice.seq } }),
+      desk.post(`/cases/${twice.ref}/chat/end`, {}),
+      desk.post(`/cases/${twice.ref}/chat/end`, {}),
+    ]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 303, 303]);
+    // Pressed again later (the window's answer was lost): the same.
+    expect((await call('POST', '/chat/api/end', { token: twice.token })).status).toBe(200);
+    expect((await desk.post(`/cases/${twice.ref}/chat/end`, {})).status).toBe(303);
+    await settle();
+    const { lines } = (await (await call('GET', '/chat/api/session', { token: twice.token })).json()) as { lines: { author: string; body: string }[] };
+    expect(lines.map((l) => l.author)).toEqual(['visitor', 'agent', 'system']);
+    expect(await entries(twice.id, 'chat.ended')).toHaveLength(1);
+    expect(mailsTo('twice@example.com').filter((m) => m.mail.subject!.includes('Replies you may have missed'))).toHaveLength(1);
+  });
 });
 
 describe('automatic mail to an address the visitor only typed', () => {

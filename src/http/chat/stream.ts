@@ -29,6 +29,8 @@ export interface StreamSource {
   ownSide: 'visitor' | 'agent';
   /** What a line looks like to this side. */
   present?: (line: ChatLine) => unknown;
+  /** The visitor's own window: their lines carry the window's id of each message (lines.ts). */
+  withClientIds?: boolean;
   /**
    * Whether this listener may still hear the chat, asked before every read (each wake-up and
    * heartbeat): staff lose a case's chat when the case leaves the queues they may see. When it
@@ -67,7 +69,7 @@ export function chatStream(c: Context, services: Services, source: StreamSource)
         }
         // The new lines and the session's state in one read (one snapshot).
         const after = last;
-        const { lines, session } = await services.store.read(async (q) => ({ lines: await linesAfter(q, source.sessionId, after), session: await findSession(q, source.sessionId) }));
+        const { lines, session } = await services.store.read(async (q) => ({ lines: await linesAfter(q, source.sessionId, after, 500, { withClientIds: source.withClientIds }), session: await findSession(q, source.sessionId) }));
         for (const line of lines) {
           await stream.writeSSE({ id: String(line.seq), event: 'message', data: JSON.stringify(source.present ? source.present(line) : line) });
           last = line.seq;

@@ -61,8 +61,17 @@ function sessionView(session: ChatSession) {
   return { state: session.state, case: session.caseId === null ? null : caseRef(session.caseId), name: session.name, email: session.email, verified: session.verified, lastSeq: session.lastSeq, endedBy: session.endedBy };
 }
 
-/** A line as the visitor sees it: agents by name, no internal ids. */
-export const visitorLine = (l: ChatLine) => ({ seq: l.seq, author: l.author, name: l.name, body: l.body, at: new Date(l.at).toISOString(), ...(l.files ? { files: l.files } : {}), ...(l.offer ? { offer: l.offer } : {}) });
+/** A line as the visitor sees it: agents by name, no internal ids; their own messages with the window's id of each (`clientId`). */
+export const visitorLine = (l: ChatLine) => ({
+  seq: l.seq,
+  author: l.author,
+  name: l.name,
+  body: l.body,
+  at: new Date(l.at).toISOString(),
+  ...(l.files ? { files: l.files } : {}),
+  ...(l.offer ? { offer: l.offer } : {}),
+  ...(l.clientId ? { clientId: l.clientId } : {}),
+});
 
 export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -113,7 +122,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
 
   app.get('/chat/api/session', async (c) => {
     const { session } = await visitorChat(c);
-    const lines = await c.get('services').store.query((q) => linesAfter(q, session.id, 0));
+    const lines = await c.get('services').store.query((q) => linesAfter(q, session.id, 0, 500, { withClientIds: true }));
     return c.json({ session: sessionView(session), lines: lines.map(visitorLine) });
   });
 
@@ -136,6 +145,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
       ownSide: 'visitor',
       subscribe: (l) => services.chat.hub.subscribe(session.id, l),
       present: visitorLine,
+      withClientIds: true,
       mayListen: () => visitorMayListen(c, session),
       onClose: release,
     });
@@ -146,7 +156,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
     const { session } = await visitorChat(c);
     const after = resumeFrom(c);
     await markSeen(services, session, after);
-    const lines = await services.store.query((q) => linesAfter(q, session.id, after));
+    const lines = await services.store.query((q) => linesAfter(q, session.id, after, 500, { withClientIds: true }));
     return c.json({ session: sessionView(session), lines: lines.map(visitorLine) });
   });
 

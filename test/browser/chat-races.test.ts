@@ -1,0 +1,204 @@
+/**
+ * The chat window's races in Chromium, between the stream and the answers to what the window
+ * sends, the network held by the test (`page.route`) until the other side has happened:
+ * the visitor's own line comes by the stream before the answer to its POST (shown once, never
+ * also as "Sending…"), or the answer is lost after the line was written (it does not go back into
+ * the box); "End chat" pressed twice, or while a line is on its way (one end, after the line);
+ * the agent ends the chat while the visitor types (the text is kept for the next chat).
+ * A server of its own: the chats started here count against the per-address limit of new chats
+ * (10 in 10 minutes) apart from test/browser/chat.test.ts's.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FrameLocator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signIn, useBrowserSuite } from './support.js';
+
+const PASSWORD = 'browser chat races password';
+let shop: http.Server;
+let shopUrl = '';
+let siteId = '';
+
+beforeAll(async () => {
+  shop = http.createServer((req, res) => {
+    const q = new URL(req.url ?? '/', 'http://x').searchParams;
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Shop</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><h1>The Shop</h1><p>Our products.</p><script src="${q.get('cb') ?? ''}/chat/widget.js" data-site="${siteId}" async></script></body></html>`);
+  });
+  await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+  shopUrl = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => shop.close(() => resolve()));
+});
+
+const suite = useBrowserSuite(
+  [
+    { email: 'alice@casebook.test', name: 'Alice Archer', role: 'agent', password: PASSWORD, queues: ['general'] },
+    { email: 'adam@casebook.test', name: 'Adam Admin', role: 'admin', password: PASSWORD },
+  ],
+  undefined,
+  { env: { CHANNELS_KEY: 'ab'.repeat(32) } },
+);
+
+async function lineTexts(frame: FrameLocator): Promise<{ seqs: number[]; texts: string[] }> {
+  const items = frame.locator('#chat-lines > li');
+  return { seqs: await items.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq')))), texts: await items.allTextContents() };
+}
+
+let agent: Page | null = null;
+/** The shop's chat site (added on the console once), and Alice at the desk (the inbox open: she counts as there). */
+async function siteAndAgent(): Promise<void> {
+  if (agent) return;
+  const admin = await suite.newPage({ width: 1280, height: 800 });
+  await signIn(admin, suite.server, 'adam@casebook.test', PASSWORD);
+  await admin.goto(`${suite.server.url}/manage/channels`);
+  await admin.getByText('Add a chat site').click();
+  await admin.getByLabel('Name').fill('The Shop');
+  await admin.getByLabel(/Websites allowed/).fill(shopUrl);
+  await admin.getByLabel('Chats go to the queue').selectOption('general');
+  await Promise.all([admin.waitForURL(/\/manage\/channels\/chat-sites\/site_/), admin.getByRole('button', { name: 'Add chat site' }).click()]);
+  siteId = admin.url().split('/').pop()!;
+  agent = await suite.newPage({ width: 1280, height: 800 });
+  await signIn(agent, suite.server, 'alice@casebook.test', PASSWORD);
+  await agent.goto(`${suite.server.url}/inbox`);
+}
+
+/** A visitor on the shop's page (a phone) who started a chat with the form. */
+async function visitorInChat(name: string, email: string): Promise<{ page: Page; frame: FrameLocator }> {
+  await siteAndAgent();
+  const page = await suite.newPage({ width: 390, height: 844 });
+  await page.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}`);
+  await page.getByRole('button', { name: 'Chat with us' }).click();
+  const frame = page.frameLocator('iframe[data-casebook-chat="window"]');
+  await frame.getByLabel('Your name').fill(name);
+  await frame.getByLabel('Your e-mail').fill(email);
+  await frame.getByRole('button', { name: 'Start chat' }).click();
+  await frame.getByLabel('Your message').waitFor();
+  return { page, frame };
+}
+
+describe('live chat: races between the stream and the window’s requests', () => {
+  it('the visitor’s own line shows once when the stream brings it before the answer to its POST, and an answer lost after that does not put it back in the box', async () => {
+    const { page: visitor, frame } = await visitorInChat('Rita Race', 'rita@example.com');
+    // The answer to the POST is held until the stream has brought the line it wrote.
+    let streamed!: () => void;
+    const streamCopy = new Promise<void>((resolve) => (streamed = resolve));
+    await visitor.route('**/chat/api/messages', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const response = await route.fetch();
+      await streamCopy;
+      await route.fulfill({ response });
+    });
+    const input = frame.getByLabel('Your message');
+    const mine = (text: string) => frame.locator('#chat-lines > li', { hasText: text });
+    await input.fill('Is the red one in stock?');
+    await input.press('Enter');
+    await frame.locator('#chat-lines li[data-seq]', { hasText: 'Is the red one in stock?' }).waitFor();
+    // The answer is still held: the line is there once, not also as "Sending…".
+    expect(await mine('Is the red one in stock?').count()).toBe(1);
+    expect(await frame.locator('#chat-lines li.pending').count()).toBe(0);
+    const answered = visitor.waitForResponse((r) => r.url().endsWith('/chat/api/messages') && r.request().method() === 'POST');
+    streamed();
+    await answered;
+    expect(await mine('Is the red one in stock?').count()).toBe(1);
+
+    // The next line reaches the server and comes by the stream, then its answer is lost: it was sent, so it does not go back into the box.
+    let streamedAgain!: () => void;
+    const copyAgain = new Promise<void>((resolve) => (streamedAgain = resolve));
+    await visitor.unroute('**/chat/api/messages');
+    const failed = visitor.waitForEvent('requestfailed', (r) => r.url().endsWith('/chat/api/messages'));
+    await visitor.route('**/chat/api/messages', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      await route.fetch();
+      await copyAgain;
+      await route.abort('connectionreset');
+    });
+    await input.fill('And in size 42?');
+    await input.press('Enter');
+    await frame.locator('#chat-lines li[data-seq]', { hasText: 'And in size 42?' }).waitFor();
+    await input.pressSequentially('Thanks', { delay: 20 });
+    streamedAgain();
+    await failed;
+    // Sent now, "Thanks" goes as it is (before, the lost answer put the line back into the box with "may not have been sent", ahead of it).
+    await input.press('Enter');
+    await frame.locator('#chat-lines li[data-seq]', { hasText: 'Thanks' }).waitFor();
+    expect(await input.inputValue()).toBe('');
+    expect(await frame.locator('#chat-send .error').textContent()).toBe('');
+    expect(await mine('And in size 42?').count()).toBe(1);
+    expect((await lineTexts(frame)).seqs).toEqual([1, 2, 3]); // no greeting on this site: the visitor's lines are 1 to 3
+    await visitor.unroute('**/chat/api/messages');
+    await frame.getByRole('button', { name: 'End chat' }).click();
+    await frame.getByText('The chat has ended.').waitFor();
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('“End chat” ends once: pressed again while its answer is on its way it sends nothing more, and a line on its way is written before the end', async () => {
+    const { page: visitor, frame } = await visitorInChat('Erik Ender', 'erik@example.com');
+    const ends: string[] = [];
+    let releaseEnd!: () => void;
+    const endHeld = new Promise<void>((resolve) => (releaseEnd = resolve));
+    await visitor.route('**/chat/api/end', async (route) => {
+      ends.push(route.request().postData() ?? '');
+      await endHeld;
+      await route.continue();
+    });
+    // A line on its way (its answer held at the network) when the visitor presses End.
+    let releaseLine!: () => void;
+    const lineHeld = new Promise<void>((resolve) => (releaseLine = resolve));
+    const posted: string[] = [];
+    await visitor.route('**/chat/api/messages', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      posted.push(route.request().postData() ?? '');
+      await lineHeld;
+      await route.continue();
+    });
+    const input = frame.getByLabel('Your message');
+    await input.fill('Please cancel order 7781.');
+    await input.press('Enter');
+    await expect.poll(() => posted.length).toBe(1);
+    // Pressed at a person's pace, then again (the mouse, not a locator: the button says it is busy with aria-disabled).
+    const box = (await frame.getByRole('button', { name: 'End chat' }).boundingBox())!;
+    const press = () => visitor.mouse.click(box.x + box.width / 2, box.y + box.height / 2, { delay: 150 });
+    await press();
+    await press();
+    expect(ends).toEqual([]); // the line first: sent at once, the end overtook it and the line was refused
+    releaseLine();
+    await expect.poll(() => ends.length).toBe(1);
+    await visitor.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+    await press();
+    releaseEnd();
+    await frame.getByText('The chat has ended.').waitFor();
+    // The line was written (it has its number), before the end; the end's own line may or may not have come by the stream before the answer.
+    const shown = await lineTexts(frame);
+    expect(shown.texts.slice(0, 1)).toEqual(['YouPlease cancel order 7781.']);
+    expect(shown.seqs.slice(0, 1)).toEqual([1]);
+    expect(shown.texts.filter((t) => t.includes('ended the chat'))).toHaveLength(shown.seqs.length - 1);
+    expect(ends).toHaveLength(1);
+    expect(await frame.locator('#chat-after').count()).toBe(1);
+    expect(await frame.locator('#chat-unsent').count()).toBe(0);
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('what the visitor was typing when the agent ended the chat is kept, and the next chat starts with it', async () => {
+    const { page: visitor, frame } = await visitorInChat('Kim Keeper', 'kim@example.com');
+    const sent = visitor.waitForResponse((r) => r.url().endsWith('/chat/api/messages') && r.request().method() === 'POST');
+    await frame.getByLabel('Your message').fill('My order number is');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    const ref = ((await (await sent).json()) as { case: string }).case;
+    await frame.getByLabel('Your message').pressSequentially('4471, the blue', { delay: 20 });
+    const desk = agent!;
+    await desk.goto(`${suite.server.url}/cases/${ref}`);
+    await desk.locator('#chat-end').click();
+    await desk.locator('#chat-panel').getByText('Chat (ended)').waitFor();
+    await frame.getByText('The chat has ended.').waitFor();
+    await frame.locator('#chat-unsent').getByText('4471, the blue').waitFor();
+    await frame.getByRole('button', { name: 'Start a new chat' }).click();
+    await frame.getByLabel('Your name').fill('Kim Keeper');
+    await frame.getByLabel('Your e-mail').fill('kim@example.com');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    await expect.poll(() => frame.getByLabel('Your message').inputValue()).toBe('4471, the blue');
+    expect(suite.problems()).toEqual([]);
+  });
+});
