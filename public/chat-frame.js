@@ -388,7 +388,8 @@
     if (!token || shownSeq <= ackedSeq) return;
     var seq = shownSeq;
     lastAckAt = Date.now();
-    api('POST', '/chat/api/seen', { seq: seq }).then(function () { if (seq > ackedSeq) ackedSeq = seq; }, function () {});
+    var mine = token;
+    api('POST', '/chat/api/seen', { seq: seq }).then(function () { if (token === mine && seq > ackedSeq) ackedSeq = seq; }, function () {});
   }
   function acknowledge() {
     if (ackTimer || !pageVisible()) return;
@@ -482,7 +483,8 @@
         failures++;
         if (failures >= 3) return fallBackToPolling();
         status('Reconnecting…');
-        setTimeout(connect, Math.min(1000 * failures, 5000));
+        var mine = token; // a reconnect of the chat before is not the new chat's (it opens its own stream)
+        setTimeout(function () { if (token === mine) connect(); }, Math.min(1000 * failures, 5000));
       });
   }
   function handleEvent(raw, onData) {
@@ -500,7 +502,11 @@
   function poll() {
     clearTimeout(pollTimer);
     if (ended || !token || mode === 'stream') return;
+    // An answer about the chat before (the visitor ended it and started a new one while this poll
+    // was on its way) is not this chat's: before, it brought the old lines into the new chat and ended it.
+    var mine = token;
     api('GET', '/chat/api/messages?after=' + shownSeq).then(function (res) {
+      if (token !== mine) return;
       res.lines.forEach(addLine);
       // An answer that arrives after the chat ended (asked before the visitor ended it) is
       // read for its lines only: it must not bring "Connected" and the polling back.
@@ -510,7 +516,7 @@
       status('Connected (checking for new messages every few seconds).');
       pollTimer = setTimeout(poll, 3000);
     }, function (x) {
-      if (ended) return;
+      if (ended || token !== mine) return;
       if (x.status === 403 || x.status === 404) { forget(); return boot(); }
       pollTimer = setTimeout(poll, 5000);
     });

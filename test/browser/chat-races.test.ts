@@ -201,4 +201,57 @@ describe('live chat: races between the stream and the window’s requests', () =
     await expect.poll(() => frame.getByLabel('Your message').inputValue()).toBe('4471, the blue');
     expect(suite.problems()).toEqual([]);
   });
+
+  it('a poll of the chat before, answered after the visitor started a new chat, leaves the new chat alone (it brought the old lines in and ended it)', async () => {
+    await siteAndAgent();
+    const page = await suite.newPage({ width: 390, height: 844 });
+    // Streaming is cut (a proxy): after three attempts the window polls.
+    await page.context().route('**/chat/api/stream', (route) => route.abort());
+    let holdNext = false;
+    let releasePoll!: () => void;
+    const pollReleased = new Promise<void>((resolve) => (releasePoll = resolve));
+    let held = 0;
+    await page.route('**/chat/api/messages?after=*', async (route) => {
+      if (!holdNext) return route.continue();
+      holdNext = false;
+      held++;
+      await pollReleased;
+      await route.continue();
+    });
+    await page.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}`);
+    await page.getByRole('button', { name: 'Chat with us' }).click();
+    const frame = page.frameLocator('iframe[data-casebook-chat="window"]');
+    await frame.getByLabel('Your name').fill('Paula Poll');
+    await frame.getByLabel('Your e-mail').fill('paula@example.com');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    await frame.getByLabel('Your message').fill('The old question.');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    await frame.locator('#chat-lines li[data-seq]', { hasText: 'The old question.' }).waitFor({ timeout: 20_000 });
+    await frame.getByText('checking for new messages every few seconds').waitFor({ timeout: 20_000 });
+    // The next poll goes out and its answer is held; meanwhile the visitor ends the chat and starts another.
+    holdNext = true;
+    await expect.poll(() => held, { timeout: 10_000 }).toBe(1);
+    await frame.getByRole('button', { name: 'End chat' }).click();
+    await frame.getByRole('button', { name: 'Start a new chat' }).click();
+    await frame.getByLabel('Your name').fill('Paula Poll');
+    await frame.getByLabel('Your e-mail').fill('paula@example.com');
+    const started = page.waitForResponse((r) => r.url().includes('/sessions') && r.status() === 201);
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    await started;
+    await frame.getByLabel('Your message').waitFor();
+    // The old chat's poll answers now, with its lines and "ended".
+    const oldAnswer = page.waitForResponse((r) => r.url().includes('/chat/api/messages?after='));
+    releasePoll();
+    await oldAnswer;
+    // The new chat goes on: its box, no line of the old chat, not ended.
+    await frame.getByLabel('Your message').fill('The new question.');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    await frame.locator('#chat-lines li[data-seq]', { hasText: 'The new question.' }).waitFor({ timeout: 20_000 });
+    const texts = await frame.locator('#chat-lines > li').allTextContents();
+    expect(texts.join('\n')).not.toContain('The old question.');
+    expect(await frame.locator('#chat-after').count()).toBe(0);
+    await frame.getByRole('button', { name: 'End chat' }).click();
+    await frame.getByText('The chat has ended.').waitFor();
+    expect(suite.problems()).toEqual([]);
+  });
 });
