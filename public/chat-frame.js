@@ -60,7 +60,33 @@
   }
   function forget() {
     token = null;
-    try { localStorage.removeItem(KEY); } catch (e) { /* private mode */ }
+    try { localStorage.removeItem(KEY); localStorage.removeItem(UNSENT); } catch (e) { /* private mode */ }
+  }
+  // What the visitor wrote and the chat does not have yet — the lines on their way (with their
+  // ids) and the text in the box — kept beside the token: the host page's next page (a shop's
+  // visitor clicks on), a reload or a closed tab cancel a request on its way and empty the box.
+  // Before, that text was lost without a word; the window resumes the chat with it: the box as
+  // it was, and the lines sent again with their ids (one that did arrive is written once).
+  var UNSENT = KEY + ':unsent';
+  function saveUnsent() {
+    if (!token || ended) return;
+    var data = { token: token, lines: outbox.map(function (t) { return { id: t.id, text: t.text }; }), draft: input ? input.value : '' };
+    try {
+      if (!data.lines.length && !data.draft.trim()) localStorage.removeItem(UNSENT);
+      else localStorage.setItem(UNSENT, JSON.stringify(data));
+    } catch (e) { /* private mode: kept in this page only */ }
+  }
+  function dropUnsent() {
+    try { localStorage.removeItem(UNSENT); } catch (e) { /* private mode */ }
+  }
+  function restoreUnsent(lines) {
+    var saved = null;
+    try { saved = JSON.parse(localStorage.getItem(UNSENT) || 'null'); } catch (e) { saved = null; }
+    if (!saved || saved.token !== token) return;
+    var written = {};
+    lines.forEach(function (l) { if (l.clientId) written[l.clientId] = true; });
+    if (typeof saved.draft === 'string' && saved.draft.trim() && !input.value) input.value = saved.draft;
+    (saved.lines || []).forEach(function (t) { if (t && typeof t.text === 'string' && typeof t.id === 'string' && !written[t.id]) queueLine(t.text, t.id); });
   }
   function field(form, label, name, type, extra) {
     var id = 'f-' + name;
@@ -197,6 +223,7 @@
       api('POST', '/chat/api/typing').catch(function () {});
     }
     input.addEventListener('input', function () {
+      saveUnsent();
       var wait = 3000 - (Date.now() - lastTypingSent);
       if (wait <= 0) sendTyping();
       else if (!typingPending) typingPending = setTimeout(sendTyping, wait);
@@ -218,6 +245,7 @@
     }
     function written(item) {
       outbox.shift();
+      saveUnsent();
       // The agent's page clears "is typing" when this line arrives: typing again says so at once.
       lastTypingSent = 0;
       if (typingPending) sendTyping();
@@ -263,6 +291,7 @@
         // Sent again as it was, the message keeps its id; with other words it is another message.
         retry = unsent.length === 1 && !typed ? { text: back, id: unsent[0].id } : null;
         // No answer at all (the connection dropped): the message may have arrived; sending it again writes it once.
+        saveUnsent();
         err.textContent = x.status === undefined ? 'The connection dropped: your message may not have been sent. Press Send again (it will not be sent twice).' : x.message;
       });
     }
@@ -274,6 +303,9 @@
       var id = retry && retry.text === text ? retry.id : messageId();
       retry = null;
       input.value = '';
+      queueLine(text, id);
+    });
+    queueLine = function (text, id) {
       var li = el('li', { class: 'chat-line visitor pending' });
       li.appendChild(el('span', { class: 'who' }, 'You'));
       li.appendChild(document.createTextNode(text));
@@ -281,8 +313,9 @@
       linesEl.appendChild(li);
       linesEl.scrollTop = linesEl.scrollHeight;
       outbox.push({ text: text, id: id, li: li });
+      saveUnsent();
       sendNext();
-    });
+    };
     // "End chat" ends it once: pressed again while its answer is on its way (a double click, a
     // slow network) it sends nothing more, and an answer that comes after the visitor started a
     // new chat is not this window's any more. Lines on their way go first (one request at a time):
@@ -320,6 +353,7 @@
   var ending = false; // the visitor asked to end this chat
   var retry = null; // a message whose answer was lost, back in the box: { text, id } (sent again unchanged, it keeps its id)
   var sendError = null; // the message form's error line
+  var queueLine = null; // sends a line (showChat)
   var carried = []; // what the visitor wrote and could not send before the chat ended: the next chat's box gets it
   // An agent answered, or the chat ended: the offer to be answered by e-mail instead is moot.
   function dropOffers() {
@@ -528,6 +562,7 @@
   function showEnded(own) {
     if (ended) return;
     ended = true;
+    dropUnsent();
     if (streamAbort) streamAbort.abort();
     clearTimeout(pollTimer);
     clearTimeout(streamRetryTimer);
@@ -615,6 +650,7 @@
         showChat();
         res.lines.forEach(addLine);
         if (res.session.state === 'ended') return showEnded();
+        restoreUnsent(res.lines);
         connect();
       }, function () { forget(); boot(); });
       return;

@@ -254,4 +254,45 @@ describe('live chat: races between the stream and the window’s requests', () =
     await frame.getByText('The chat has ended.').waitFor();
     expect(suite.problems()).toEqual([]);
   });
+
+  it('lines on their way and the text in the box survive the shop’s next page: the chat resumes with them, each line written once', async () => {
+    const { page, frame } = await visitorInChat('Nina Navigator', 'nina@example.com');
+    const input = frame.getByLabel('Your message');
+    await input.fill('First line.');
+    await input.press('Enter');
+    await frame.locator('#chat-lines li[data-seq]', { hasText: 'First line.' }).waitFor();
+    // A slow network: one line reaches the server but its answer does not come back; the next does not get there at all.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const posted: string[] = [];
+    let hold = true;
+    await page.route('**/chat/api/messages', async (route) => {
+      if (route.request().method() !== 'POST' || !hold) return route.continue();
+      posted.push((JSON.parse(route.request().postData() ?? '{}') as { body: string }).body);
+      if (posted.length === 1) await route.fetch();
+      await released;
+      await route.abort().catch(() => {});
+    });
+    await input.fill('Arrived, answer lost.');
+    await input.press('Enter');
+    await input.fill('Never arrived.');
+    await input.press('Enter');
+    await input.pressSequentially('Half a thought', { delay: 20 });
+    await expect.poll(() => posted).toEqual(['Arrived, answer lost.']);
+    // The visitor clicks on to the shop's next page: the window goes with what was on its way.
+    hold = false;
+    await page.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}&page=2`);
+    release();
+    await page.getByRole('button', { name: 'Chat with us' }).click();
+    const again = page.frameLocator('iframe[data-casebook-chat="window"]');
+    await again.locator('#chat-lines li[data-seq]', { hasText: 'Never arrived.' }).waitFor();
+    await expect.poll(() => again.locator('#chat-lines li.pending').count()).toBe(0);
+    expect(await again.getByLabel('Your message').inputValue()).toBe('Half a thought');
+    const shown = await lineTexts(again);
+    expect(shown.texts).toEqual(['YouFirst line.', 'YouArrived, answer lost.', 'YouNever arrived.']);
+    expect(shown.seqs).toEqual([1, 2, 3]);
+    await again.getByRole('button', { name: 'End chat' }).click();
+    await again.getByText('The chat has ended.').waitFor();
+    expect(suite.problems()).toEqual([]);
+  });
 });
