@@ -262,7 +262,9 @@
       }
       if (item.sending) return;
       item.sending = true;
+      var box = outbox; // a new chat has a new one: an answer about the chat before changes nothing in it
       api('POST', '/chat/api/messages', { body: item.text, clientId: item.id }).then(function (res) {
+        if (box !== outbox) return;
         // The line itself comes by the stream (or the next poll), in its place among the others;
         // it may have come already (it carries this message's id: addLine replaced "Sending…").
         item.seq = res && typeof res.seq === 'number' ? res.seq : 0;
@@ -270,6 +272,7 @@
         else sentLines.push(item);
         written(item);
       }, function (x) {
+        if (box !== outbox) return;
         // Its line came by the stream: the message was written, only the answer was lost on the way.
         if (item.shown) return written(item);
         var unsent = outbox.splice(0);
