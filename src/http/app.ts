@@ -33,6 +33,7 @@ import { faultsOf } from '../db/faults.js';
 import type { RequestFingerprint } from '../idempotency/store.js';
 import { throttledLog } from '../logger.js';
 import type { AppEnv } from './types.js';
+import { MemoRouter } from './memo-router.js';
 import { REPO_ROOT } from '../repo-root.js';
 
 export interface AppOptions {
@@ -77,7 +78,7 @@ function errorText(error: unknown): string {
 }
 
 export function createApp(services: Services, options: AppOptions): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+  const app = new Hono<AppEnv>({ router: new MemoRouter() });
   // On PostgreSQL several instances may serve one database: they take from the same buckets.
   const limiter = services.store.dialect === 'postgres' ? new SharedRateLimiter(services.store, services.clock) : new RateLimiter(services.clock);
   const limits = { limiter, rates: options.rateLimits ?? DEFAULT_RATE_LIMITS };
