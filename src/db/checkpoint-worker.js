@@ -2,18 +2,23 @@
 // the event loop (under disk load it stalled requests for up to 0.6 s). Plain JavaScript:
 // loaded by `new Worker()` without a TypeScript loader. See checkpointer.ts.
 //
-// Every `pollMs` it looks at the WAL file's size. A PASSIVE checkpoint runs every
+// Every `pollMs` it looks at how much the WAL holds. A PASSIVE checkpoint runs every
 // `intervalMs`; it never blocks anyone, but under sustained writes it never catches up with
-// the last frame either, so the WAL is never reset and grows without bound. Once the WAL
-// reaches half of `walSizeLimit` or 8 MiB, whichever is smaller (small truncations often
-// stall writers less than large ones seldom), a PASSIVE checkpoint (copies most frames, blocks nobody) is followed
-// by a TRUNCATE one: it waits for the current writer, holds writers off while it copies the
-// few frames left and empties the WAL file. Writers wait for that short stall (their busy
-// timeout). Should the WAL reach the whole limit anyway, the main thread's backstop truncates
-// it before its next write (checkpointer.ts). On a disk with little free space the WAL is
-// truncated earlier (see refreshTruncateAt); after a failed checkpoint the worker waits a
-// second before the next.
+// the last frame either, so the WAL is never started over and grows without bound. Once the
+// WAL's log reaches half of `walSizeLimit` or 8 MiB, whichever is smaller (small resets often
+// stall writers less than large ones seldom), a PASSIVE checkpoint (copies most frames, blocks
+// nobody) is followed by a RESTART one: it waits for the current writer, holds writers off
+// while it copies the few frames left, and the next writer starts the WAL over from its
+// beginning. The file keeps its length (journal_size_limit bounds it): emptying it instead
+// (TRUNCATE) made every reset pay for the file's truncation and the next writes for growing it
+// again, and doubled the writers' stall (issue 11, docs/performance.md). Writers wait for that
+// short stall (their busy timeout). Should the WAL reach the whole limit anyway, the main
+// thread's backstop truncates it before its next write (checkpointer.ts). On a disk with
+// little free space the WAL file is truncated, and earlier (see refreshTruncateAt), as it is
+// when the server asks (`truncate`: storage full, or space again); after a failed checkpoint
+// the worker waits a second before the next.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -67,27 +72,72 @@ function walSize() {
   }
 }
 
+// The WAL's log, the frames written since it was last started over, is read from the
+// wal-index header at the start of the -shm file (https://www.sqlite.org/walformat.html:
+// `mxFrame`, 32 bits in the machine's byte order at offset 16): once a RESTART leaves the
+// file's length as it was, the length no longer tells it.
+const frameBytes = Number(db.pragma('page_size', { simple: true })) + 24;
+const header = Buffer.alloc(20);
+const bigEndian = os.endianness() === 'BE';
+let shm = null;
+
+/** Frames in the WAL's log, or null when the wal-index cannot be read. */
+function logFrames() {
+  try {
+    shm ??= fs.openSync(`${file}-shm`, 'r');
+    if (fs.readSync(shm, header, 0, header.length, 0) < header.length) return null;
+    return bigEndian ? header.readUInt32BE(16) : header.readUInt32LE(16);
+  } catch {
+    if (shm !== null) fs.closeSync(shm);
+    shm = null;
+    return null;
+  }
+}
+
+/** The log's frames just after a RESTART: not restarted again until a writer has started it over. */
+let restartedAt = null;
+
+/**
+ * What to run now: `TRUNCATE` (give the file's space back on a disk with little left, or as
+ * before when the wal-index cannot be read), `RESTART` (the log reached the mark), `PASSIVE`
+ * (the interval passed), or null.
+ */
+function due() {
+  const bytes = walSize();
+  if (truncateAt < usualTruncateAt && bytes >= truncateAt) return 'TRUNCATE';
+  const frames = logFrames();
+  if (frames === null) {
+    if (bytes >= truncateAt) return 'TRUNCATE';
+  } else if (frames !== restartedAt && frames * frameBytes >= truncateAt) {
+    return 'RESTART';
+  }
+  return Date.now() - lastPassive >= intervalMs ? 'PASSIVE' : null;
+}
+
 function run(mode) {
   const [result] = db.pragma(`wal_checkpoint(${mode})`);
   return result;
 }
 
-function checkpoint(force) {
+/** A PASSIVE checkpoint, then for `RESTART` or `TRUNCATE` that one (which holds writers off). */
+function checkpoint(mode) {
   try {
-    const before = walSize();
+    const bytes = mode === 'RESTART' ? logFrames() * frameBytes : walSize();
     const result = run('PASSIVE');
     lastPassive = Date.now();
-    if (force || before >= truncateAt) {
+    if (mode !== 'PASSIVE') {
       const started = performance.now();
-      const truncated = run('TRUNCATE');
+      const held = run(mode);
+      if (mode === 'RESTART' && !held.busy) restartedAt = logFrames();
       parentPort.postMessage({
-        type: 'truncate',
-        busy: truncated.busy,
-        bytesBefore: before,
+        type: 'reset',
+        mode,
+        busy: held.busy,
+        bytesBefore: bytes,
         bytesAfter: walSize(),
         ms: performance.now() - started,
       });
-      if (force) return parentPort.postMessage({ type: 'checkpoint', ...truncated });
+      return parentPort.postMessage({ type: 'checkpoint', ...held });
     }
     parentPort.postMessage({ type: 'checkpoint', ...result });
   } catch (error) {
@@ -99,16 +149,17 @@ function checkpoint(force) {
 
 function tick() {
   refreshTruncateAt();
-  const due = walSize() >= truncateAt || Date.now() - lastPassive >= intervalMs;
-  if (due && Date.now() - failedAt >= RETRY_AFTER_ERROR_MS) checkpoint(false);
+  const mode = due();
+  if (mode && Date.now() - failedAt >= RETRY_AFTER_ERROR_MS) checkpoint(mode);
   timer = setTimeout(tick, pollMs);
 }
 
 parentPort.on('message', (message) => {
-  if (message === 'now') checkpoint(false);
-  else if (message === 'truncate') checkpoint(true);
+  if (message === 'now') checkpoint('PASSIVE');
+  else if (message === 'truncate') checkpoint('TRUNCATE');
   else if (message === 'stop') {
     clearTimeout(timer);
+    if (shm !== null) fs.closeSync(shm);
     db.close();
     parentPort.postMessage({ type: 'stopped' });
     parentPort.close();

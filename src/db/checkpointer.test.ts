@@ -54,6 +54,38 @@ describe('startCheckpointer', () => {
     db.$client.close();
   });
 
+  it('starts the WAL over once its log passes the mark, keeping the file (no truncation and regrowth): the file never shrinks below the mark, nor grows past the limit', async () => {
+    const file = path.join(tempDir(), 'c.db');
+    const db = openDatabase(file);
+    const limit = 512 * 1024;
+    const mark = limit / 2;
+    const checkpointer = startCheckpointer(db, file, createLogger('silent'), { intervalMs: 60_000, pollMs: 1, walSizeLimit: limit });
+    const insert = db.$client.prepare('INSERT INTO queues (id, name, tier, created_at) VALUES (?, ?, 1, 0)');
+    // The migrations' WAL, past the limit: the first write's backstop truncates it.
+    transaction(db, () => insert.run('first', 'x'));
+    const backstops = checkpointer.stats().backstops;
+    const sizes: number[] = [];
+    // ~2.5 MiB written in transactions of one 2 kB row, each after the event loop had a turn (the worker answers meanwhile).
+    for (let i = 0; i < 1200 && checkpointer.stats().resets < 3; i++) {
+      transaction(db, () => insert.run(`q${i}`, 'x'.repeat(2000)));
+      sizes.push(fs.statSync(`${file}-wal`).size);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    expect(checkpointer.stats().resets).toBeGreaterThanOrEqual(3);
+    const reached = sizes.findIndex((size) => size >= mark);
+    expect(reached).toBeGreaterThan(0);
+    // Emptied (TRUNCATE), the file would fall to a few pages after each reset.
+    expect(Math.min(...sizes.slice(reached))).toBeGreaterThanOrEqual(mark);
+    expect(Math.max(...sizes)).toBeLessThan(limit + 64 * 1024);
+    expect(checkpointer.stats().backstops).toBe(backstops);
+    // Started over, not grown: the log holds what was written since the last reset.
+    const frames = (db.$client.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!.log;
+    expect(frames * 4120).toBeLessThan(limit);
+    await checkpointer.stop();
+    expect(fs.statSync(`${file}-wal`).size).toBe(0);
+    db.$client.close();
+  });
+
   it('restarts a worker that dies, and logs its death', async () => {
     const file = path.join(tempDir(), 'c.db');
     const db = openDatabase(file);

@@ -2,11 +2,12 @@
  * WAL checkpoints off the main thread. SQLite's automatic checkpoint runs inside a commit,
  * on the event loop, and its fsync stalls every request under disk load. The server turns
  * the automatic checkpoint off on its connection and checkpoints from a worker thread
- * instead (checkpoint-worker.js): a PASSIVE checkpoint every second, and, whenever the WAL
- * file has grown past half of `walSizeLimit` or 8 MiB (the worker looks every `pollMs`), a TRUNCATE
- * checkpoint that briefly holds writers off and empties the WAL. PASSIVE checkpoints alone
- * never finish under sustained writes (new frames keep arriving), so the WAL would never be
- * reset.
+ * instead (checkpoint-worker.js): a PASSIVE checkpoint every second, and, whenever the WAL's
+ * log has grown past half of `walSizeLimit` or 8 MiB (the worker looks every `pollMs`), a RESTART
+ * checkpoint that briefly holds writers off so that the next writer starts the WAL over from
+ * its beginning (the file keeps its length, at most `walSizeLimit`: journal_size_limit).
+ * PASSIVE checkpoints alone never finish under sustained writes (new frames keep arriving), so
+ * the WAL would never be started over.
  *
  * The backstop: should writes outrun the worker (a WAL at the full `walSizeLimit`), the next
  * `transaction()` on the server's connection first runs the TRUNCATE checkpoint itself, on the
@@ -32,10 +33,10 @@ export interface CheckpointResult {
 }
 
 export interface CheckpointerStats {
-  /** TRUNCATE checkpoints run because the WAL reached the limit. */
-  truncations: number;
+  /** Checkpoints that started the WAL over (RESTART past the mark, TRUNCATE to give space back): they hold writers off. */
+  resets: number;
   /** The longest of them (writers wait at most about that long), ms. */
-  longestTruncateMs: number;
+  longestResetMs: number;
   /** The largest WAL seen before a truncation, bytes. */
   largestWalBytes: number;
   /** Truncations the backstop ran on the event loop because the WAL reached the limit. */
@@ -75,14 +76,14 @@ const RESTART_RESET_MS = 60_000;
 
 type WorkerMessage =
   | { type: 'checkpoint'; log: number; checkpointed: number; busy: number }
-  | { type: 'truncate'; busy: number; bytesBefore: number; bytesAfter: number; ms: number }
+  | { type: 'reset'; mode: 'RESTART' | 'TRUNCATE'; busy: number; bytesBefore: number; bytesAfter: number; ms: number }
   | { type: 'error'; message: string; code?: string }
   | { type: 'stopped' };
 
 export function startCheckpointer(db: Db, file: string, logger: Logger, options: CheckpointerOptions = {}): Checkpointer {
   const walSizeLimit = options.walSizeLimit ?? DEFAULT_WAL_SIZE_LIMIT;
   db.$client.pragma('wal_autocheckpoint = 0');
-  // A WAL reset by a checkpoint is truncated to this size on disk (SQLite otherwise keeps the file's length).
+  // A WAL started over is cut to this length on disk by the first commit after (SQLite otherwise keeps the file's length).
   db.$client.pragma(`journal_size_limit = ${walSizeLimit}`);
   const faults = faultsOf(db.$client);
   // A checkpoint that keeps failing (a full disk) is told once a minute.
@@ -92,7 +93,7 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
   const { dev, ino } = fs.statSync(file);
   const workerData = { file, dev, ino, intervalMs: options.intervalMs ?? 1000, pollMs: options.pollMs ?? 10, walSizeLimit };
   let last: CheckpointResult | null = null;
-  const stats: CheckpointerStats = { truncations: 0, longestTruncateMs: 0, largestWalBytes: 0, backstops: 0, restarts: 0 };
+  const stats: CheckpointerStats = { resets: 0, longestResetMs: 0, largestWalBytes: 0, backstops: 0, restarts: 0 };
   const walFile = `${file}-wal`;
   const walBytes = () => fs.statSync(walFile, { throwIfNoEntry: false })?.size ?? 0;
   const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -124,12 +125,12 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
   });
   const onMessage = (m: WorkerMessage) => {
     if (m.type === 'checkpoint') last = { log: m.log, checkpointed: m.checkpointed };
-    if (m.type === 'truncate') {
-      stats.truncations++;
-      stats.longestTruncateMs = Math.max(stats.longestTruncateMs, m.ms);
+    if (m.type === 'reset') {
+      stats.resets++;
+      stats.longestResetMs = Math.max(stats.longestResetMs, m.ms);
       stats.largestWalBytes = Math.max(stats.largestWalBytes, m.bytesBefore);
-      if (m.busy) logger.warn('WAL over its size limit and the truncating checkpoint could not get the lock; retrying', { walBytes: m.bytesBefore, limit: walSizeLimit });
-      else logger.debug('WAL truncated', { walBytes: m.bytesBefore, ms: Math.round(m.ms) });
+      if (m.busy) logger.warn('WAL past its mark and the checkpoint that starts it over could not get the lock; retrying', { mode: m.mode, walBytes: m.bytesBefore, limit: walSizeLimit });
+      else logger.debug(m.mode === 'TRUNCATE' ? 'WAL truncated' : 'WAL started over', { walBytes: m.bytesBefore, ms: Math.round(m.ms) });
     }
     if (m.type === 'error') logFailure('checkpoint', 'warn', 'WAL checkpoint failed', { error: m.message, code: m.code, database: file });
   };
