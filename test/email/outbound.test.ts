@@ -359,9 +359,9 @@ describe('bounces of our mail', () => {
 });
 
 describe('a bounce of mail to the customer', () => {
-  /** A bounce of `messageId` (sent to chloe@example.com) for `failed` addresses (`Action: failed`, else `delayed`). */
-  function dsn(messageId: string, recipients: string[], action = 'failed'): Buffer {
-    const text = fixture('bounce-dsn.eml', { REF: 'C-999999' })
+  /** A bounce of `messageId` (sent to chloe@example.com, subject tagged `[ref]`) for `recipients` (`Action: failed`, else `action`). */
+  function dsn(messageId: string, recipients: string[], action = 'failed', ref = 'C-999999'): Buffer {
+    const text = fixture('bounce-dsn.eml', { REF: ref })
       .toString('latin1')
       .replace(/In-Reply-To: <CAF=new-request-1@mail.gmail.com>\r?\n/, '')
       .replace('<outbound-unknown-1@casebook.example.com>', messageId)
@@ -419,6 +419,15 @@ describe('a bounce of mail to the customer', () => {
     expect((await caseRow(id)).status).toBe('resolved');
     await postMail(h, dsn(solution, ['chloe@example.com']));
     expect((await caseRow(id)).status).toBe('open');
+  });
+
+  it('moves nothing for a "bounce" that names the case only by its reference, not by one of our Message-IDs: anyone can write one', async () => {
+    await withSmtp();
+    const agent = h.agent({ role: 'manager', queues: ['general', 'billing', 'technical'] });
+    const { ref, id } = await waitingOnCustomer(agent);
+    expect((await postMail(h, dsn('<made-up.1@casebook.example.com>', ['chloe@example.com'], 'failed', ref))).body).toMatchObject({ result: 'appended', case: ref, reason: 'bounce' });
+    expect((await caseRow(id)).status).toBe('pending');
+    expect(await events(id, 'email.bounced')).toHaveLength(1);
   });
 
   it('leaves the case waiting when only a copy bounced, or when the report says delivery is only delayed; the bounce is told on the timeline either way', async () => {

@@ -3,21 +3,39 @@
  * Message-ID, In-Reply-To or References against the Message-IDs of a case, else the case
  * reference `[C-1042]` in the returned subject or the bounce's own.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Handle } from '../../db/store/index.js';
 import { messageIds, type InboundMail } from './parse-mail.js';
 import { mailChecks } from './prechecks.js';
 import { caseIds, SUBJECT_REF } from './thread.js';
 
-export async function findBounceCase(q: Handle, mail: InboundMail, raw: Buffer): Promise<number | null> {
+/**
+ * The case a bounce is about, and whether it returns the Message-ID of a mail Casebook sent on
+ * that case (`ours`). Only such a bounce may move the case (`email.bounced` as an event): the
+ * case reference is in every mail's subject, so anyone could write a "bounce" naming it, but
+ * our Message-IDs are known only to those who received the mail.
+ */
+export async function findBounceCase(q: Handle, mail: InboundMail, raw: Buffer): Promise<{ caseId: number; ours: boolean } | null> {
   const text = raw.subarray(0, 2 * 1024 * 1024).toString('latin1');
   const headerIds = [...text.matchAll(/^(?:message-id|in-reply-to|references):[ \t]*((?:.*)(?:\r?\n[ \t]+.*)*)/gim)].flatMap((m) => messageIds(m[1]!));
   const checks = mailChecks(q);
   const ids = [...new Set([...mail.inReplyTo, ...mail.references, ...headerIds])].filter((id) => id !== mail.messageId);
   const byId = await checks.firstCaseOf(q, ids);
-  if (byId !== null) return byId;
   const tagged = [mail.subject, mail.text, text].map((source) => SUBJECT_REF.exec(source)).map((tag) => (tag ? Number(tag[1]) : null));
-  return checks.firstExistingCase(q, caseIds(tagged));
+  const caseId = byId ?? (await checks.firstExistingCase(q, caseIds(tagged)));
+  return caseId === null ? null : { caseId, ours: await sentOn(q, caseId, ids) };
+}
+
+/** Whether one of `ids` is the Message-ID of a mail Casebook sent on the case. */
+async function sentOn(q: Handle, caseId: number, ids: readonly string[]): Promise<boolean> {
+  if (ids.length === 0) return false;
+  const { emailMessages } = q.tables;
+  const [sent] = await q.db
+    .select({ id: emailMessages.messageId })
+    .from(emailMessages)
+    .where(and(eq(emailMessages.caseId, caseId), eq(emailMessages.direction, 'out'), inArray(emailMessages.messageId, ids.slice(0, 100))))
+    .limit(1);
+  return sent !== undefined;
 }
 
 export type DeliveryAction = 'failed' | 'delayed' | 'delivered';
@@ -62,6 +80,7 @@ export function deliveryReport(raw: Buffer): { action: DeliveryAction; recipient
  * Whether a report says mail to the case's customer failed: a failure that names the customer's
  * address, or names no one (a bounce that is not a DSN: our mail goes to the customer first).
  * A failure of copies only (Cc) or a report that delivery is delayed or done is not one.
+ * (Whether the bounce is really of our mail is `findBounceCase`'s `ours`.)
  */
 export async function failedForCustomer(q: Handle, customerId: number, report: { action: DeliveryAction; recipients: readonly string[] }): Promise<boolean> {
   if (report.action !== 'failed') return false;

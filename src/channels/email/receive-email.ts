@@ -130,8 +130,9 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
   if (xLoopAddresses(mail.parsed).some((address) => isOwnAddress(settings, address))) return ignore('loop');
   if (isBlocked(settings, sender)) return ignore('blocked');
   if (isBounce(mail.parsed)) {
-    const caseId = await store.query((q) => findBounceCase(q, mail, raw));
-    if (caseId === null) return ignore('bounce');
+    const found = await store.query((q) => findBounceCase(q, mail, raw));
+    if (found === null) return ignore('bounce');
+    const { caseId } = found;
     try {
       await services.store.write(async (q) => {
         const ctx = await CaseContext.load(q, services, caseId, SYSTEM_ACTOR);
@@ -141,8 +142,9 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
         const data = { from: sender, subject: mail.subject, messageId: mail.messageId, detail: clipText(mail.text, 2000), ...(action !== 'failed' ? { action } : {}), ...(recipients.length > 0 ? { recipients } : {}) };
         // Our mail never reached the customer: an event the workflow reacts to (the default one
         // takes a case waiting on the customer, or resolved, back to its agent: docs/email.md).
-        // Anything else is only told on the timeline.
-        if (await failedForCustomer(q, ctx.case.customerId, report)) {
+        // Anything else — and a bounce that does not return one of our Message-IDs, which anyone
+        // could write — is only told on the timeline.
+        if (found.ours && (await failedForCustomer(q, ctx.case.customerId, report))) {
           await ctx.raise('email.bounced', data);
           await ctx.save();
         } else {
