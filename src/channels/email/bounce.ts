@@ -47,14 +47,8 @@ const MAX_NAMED = 10;
  * What a delivery status notification reports, from the `Action:` of each recipient (RFC 3464):
  * `failed` when any recipient failed, or when it names none (a bounce that is not a DSN);
  * else `delayed` when a server still keeps trying ("Delivery delayed", "Message not delivered
- * yet"), else `delivered` (delivered, relayed, expanded: a success report).
- */
-export function deliveryAction(raw: Buffer): DeliveryAction {
-  return deliveryReport(raw).action;
-}
-
-/**
- * The action, and the recipients it is about: each per-recipient block's `Final-Recipient`
+ * yet"), else `delivered` (delivered, relayed, expanded: a success report). And the recipients
+ * it is about: each per-recipient block's `Final-Recipient`
  * (`rfc822; chloe@example.com`) whose `Action` is that action, so the agent sees which address
  * failed (a reply to the customer and two copies: one copy bouncing is not the customer's). A
  * bounce that is not a DSN names none.
