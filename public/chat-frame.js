@@ -238,6 +238,7 @@
     // not the message), so the server writes it once.
     outbox = [];
     afterSent = null;
+    endAsked = false;
     retry = null;
     function messageId() {
       try { if (window.crypto && crypto.randomUUID) return crypto.randomUUID(); } catch (e) { /* not a secure context */ }
@@ -322,24 +323,27 @@
     // "End chat" ends it once: pressed again while its answer is on its way (a double click, a
     // slow network) it sends nothing more, and an answer that comes after the visitor started a
     // new chat is not this window's any more. Lines on their way go first (one request at a time):
-    // sent in parallel, the end could overtake them and they were refused and lost.
-    endButton.addEventListener('click', function () {
-      if (ended || endButton.getAttribute('aria-disabled') === 'true') return;
-      endButton.setAttribute('aria-disabled', 'true');
+    // sent in parallel, the end could overtake them and they were refused and lost. "Answer me by
+    // e-mail" (the offer to a visitor who waited, addLine) ends the chat the same way.
+    endChat = function (button, extra) {
+      if (ended || ending || endAsked || button.getAttribute('aria-disabled') === 'true') return;
+      endAsked = true;
+      button.setAttribute('aria-disabled', 'true');
       err.textContent = '';
       var mine = token;
-      var giveBack = function () { endButton.removeAttribute('aria-disabled'); };
+      var giveBack = function () { if (token === mine) endAsked = false; button.removeAttribute('aria-disabled'); };
       whenSent(function (sent) {
         if (!sent || token !== mine || ended) return giveBack();
         markShown();
         ending = true; // the stream may say "ended" before this answer comes
-        api('POST', '/chat/api/end', { seen: shownSeq }).then(function () { if (token === mine) showEnded(true); }, function (x) {
+        api('POST', '/chat/api/end', Object.assign({ seen: shownSeq }, extra || {})).then(function () { if (token === mine) showEnded(true); }, function (x) {
           if (token === mine) ending = false;
           giveBack();
           if (token === mine && !ended) err.textContent = x.message;
         });
       });
-    });
+    };
+    endButton.addEventListener('click', function () { endChat(endButton); });
     // Calls back once every line on its way has been written (true), or one failed (false).
     function whenSent(callback) {
       if (!outbox.length) return callback(true);
@@ -353,7 +357,9 @@
   var sentLines = []; // the visitor's lines written, not yet shown (their "Sending…" line until they are)
   var outbox = []; // the visitor's lines on their way, oldest first (showChat sends them one at a time)
   var afterSent = null; // what waits for them: an "End chat" pressed meanwhile
-  var ending = false; // the visitor asked to end this chat
+  var ending = false; // the visitor asked to end this chat (its request is on its way)
+  var endAsked = false; // the visitor pressed End chat or Answer me by e-mail: the end waits for the lines on their way, then goes (showChat's endChat)
+  var endChat = null; // ends the chat once the lines on their way are written (showChat)
   var retry = null; // a message whose answer was lost, back in the box: { text, id } (sent again unchanged, it keeps its id)
   var sendError = null; // the message form's error line
   var queueLine = null; // sends a line (showChat)
@@ -379,12 +385,9 @@
     // Waited long for an agent: the offer to end the chat and be answered by e-mail (src/chat/waiting.ts).
     if (line.offer === 'email' && !ended) {
       var offer = el('button', { type: 'button', class: 'primary chat-offer', id: 'chat-answer-by-mail' }, 'Answer me by e-mail');
-      offer.addEventListener('click', function () {
-        offer.disabled = true;
-        markShown();
-        ending = true;
-        api('POST', '/chat/api/end', { seen: shownSeq, answerBy: 'email' }).then(function () { showEnded(true); }, function (x) { ending = false; offer.disabled = false; status(x.message, true); });
-      });
+      // Lines still on their way are written first, as for End chat (endChat): the end overtook
+      // them, and they were refused and their text lost.
+      offer.addEventListener('click', function () { if (endChat) endChat(offer, { answerBy: 'email' }); });
       li.appendChild(offer);
     }
     // The visitor's own line, come by the stream (or a poll) before the answer to its POST: it
@@ -611,7 +614,7 @@
       if (sent) sent.then(function () { rNote.textContent = 'Thank you for your feedback!'; }, function (x) { rNote.textContent = x.message; });
     });
     var again = el('button', { type: 'button', class: 'secondary', id: 'chat-new' }, 'Start a new chat');
-    again.addEventListener('click', function () { forget(); ended = false; ending = false; answered = false; lastSeq = 0; ackedSeq = 0; shownSeq = 0; mode = 'stream'; failures = 0; streamRetryDelay = 0; boot(); });
+    again.addEventListener('click', function () { forget(); ended = false; ending = false; endAsked = false; answered = false; lastSeq = 0; ackedSeq = 0; shownSeq = 0; mode = 'stream'; failures = 0; streamRetryDelay = 0; boot(); });
     wrap.appendChild(transcript);
     wrap.appendChild(rating);
     wrap.appendChild(el('form', {})).appendChild(again);

@@ -4,11 +4,13 @@
  * the visitor's own line comes by the stream before the answer to its POST (shown once, never
  * also as "Sending…"), or the answer is lost after the line was written (it does not go back into
  * the box); "End chat" pressed twice, or while a line is on its way (one end, after the line);
+ * "Answer me by e-mail" (the offer to a visitor who waited) while a line is on its way (the same);
  * the agent ends the chat while the visitor types (the text is kept for the next chat).
  * A server of its own: the chats started here count against the per-address limit of new chats
  * (10 in 10 minutes) apart from test/browser/chat.test.ts's.
  */
 import http from 'node:http';
+import Database from 'better-sqlite3';
 import type { AddressInfo } from 'node:net';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,7 +41,8 @@ const suite = useBrowserSuite(
     { email: 'adam@casebook.test', name: 'Adam Admin', role: 'admin', password: PASSWORD },
   ],
   undefined,
-  { env: { CHANNELS_KEY: 'ab'.repeat(32) } },
+  // The chat sweep every second: the offer to a visitor who waited comes at once once due.
+  { env: { CHANNELS_KEY: 'ab'.repeat(32), CHAT_SWEEP_CRON: '* * * * * *' } },
 );
 
 async function lineTexts(frame: FrameLocator): Promise<{ seqs: number[]; texts: string[] }> {
@@ -177,6 +180,51 @@ describe('live chat: races between the stream and the window’s requests', () =
     expect(shown.texts.filter((t) => t.includes('ended the chat'))).toHaveLength(shown.seqs.length - 1);
     expect(ends).toHaveLength(1);
     expect(await frame.locator('#chat-after').count()).toBe(1);
+    expect(await frame.locator('#chat-unsent').count()).toBe(0);
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('“Answer me by e-mail” waits for a line on its way, as End chat does: the line is written before the end, not refused and lost', async () => {
+    const { page: visitor, frame } = await visitorInChat('Owen Offered', 'owen@example.com');
+    const input = frame.getByLabel('Your message');
+    await input.fill('Where is my parcel?');
+    await input.press('Enter');
+    await frame.locator('#chat-lines li[data-seq]', { hasText: 'Where is my parcel?' }).waitFor();
+    // Nobody answers: the line was written CHAT_WAIT_OFFER_MINUTES (5) ago, as far as the server
+    // knows, and its chat sweep (every second here) writes the offer, which comes by the stream.
+    const db = new Database(suite.server.dbPath);
+    try {
+      db.prepare(`UPDATE chat_messages SET at = at - 6 * 60000 WHERE session_id IN (SELECT id FROM chat_sessions WHERE email = ?)`).run('owen@example.com');
+    } finally {
+      db.close();
+    }
+    const offer = frame.getByRole('button', { name: 'Answer me by e-mail' });
+    await offer.waitFor({ timeout: 20_000 });
+    const ends: string[] = [];
+    await visitor.route('**/chat/api/end', async (route) => {
+      ends.push(route.request().postData() ?? '');
+      await route.continue();
+    });
+    let releaseLine!: () => void;
+    const lineHeld = new Promise<void>((resolve) => (releaseLine = resolve));
+    const posted: string[] = [];
+    await visitor.route('**/chat/api/messages', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      posted.push(route.request().postData() ?? '');
+      await lineHeld;
+      await route.continue();
+    });
+    await input.fill('It is order 5521.');
+    await input.press('Enter');
+    await expect.poll(() => posted.length).toBe(1);
+    await offer.click({ delay: 150 });
+    expect(ends).toEqual([]); // the line first: before, the end went at once, overtook it, and the line was refused
+    releaseLine();
+    await frame.getByText('The chat has ended.').waitFor();
+    expect(ends).toHaveLength(1);
+    expect(JSON.parse(ends[0]!)).toMatchObject({ answerBy: 'email' });
+    const shown = await lineTexts(frame);
+    expect(shown.texts.filter((t) => t.startsWith('You'))).toEqual(['YouWhere is my parcel?', 'YouIt is order 5521.']);
     expect(await frame.locator('#chat-unsent').count()).toBe(0);
     expect(suite.problems()).toEqual([]);
   });

@@ -23,6 +23,8 @@ const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8
 
 export interface Server {
   url: string;
+  /** The server's SQLite file (a test may set up there what only time would bring, e.g. a line written minutes ago). */
+  dbPath: string;
   process: ChildProcess;
   output: () => string;
   stop(): Promise<void>;
@@ -51,6 +53,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
   const server = await startRealServer({ databasePath: dbPath, port, env: { PUBLIC_URL: url, ...env } });
   return {
     url,
+    dbPath,
     process: server.child,
     output: server.output,
     async stop() {
