@@ -10,6 +10,8 @@
  * - Drafts: a reply and an internal note are drafted separately. Switching the composer's mode
  *   saves the text under the mode it was written in and puts the other mode's draft in the
  *   message (the server saves while typing: views/partials/composer-parts.tsx DraftAutosave).
+ * - A case that leaves the agent's reach takes them to the inbox: what the composer held is shown
+ *   there to copy (it was lost with the page).
  * - The inbox: "select all" on the page, the number of ticked cases, and the ticks of the cases
  *   a bulk action was sent for cleared after it (ticks made while it was on its way stay).
  */
@@ -357,6 +359,94 @@
     savedText.set(ta, ta.value);
     window.fetch(saver.getAttribute('hx-post'), { method: 'POST', keepalive: true, credentials: 'same-origin', headers: { 'X-CSRF-Token': token, 'HX-Request': 'true' }, body: values });
   });
+
+  // ---- The composer's text when the case leaves the agent's reach ----------------------------
+  // A command that takes the case out of the agent's reach (escalated to a queue they do not
+  // work, reassigned to a colleague or to a queue they are not in), or a colleague's move their
+  // open page learns of, answers with the inbox (`HX-Redirect: /inbox?moved=C-1011`). The reply
+  // or note in the composer was gone with the page: words typed since the last draft save were
+  // never saved (the save as the page went is refused: the case is not theirs to open any more),
+  // and a saved draft is on a case they cannot open. What the composer held (the message in its
+  // mode, and the other mode's draft) is kept in this tab (sessionStorage) and the inbox shows
+  // it under the notice saying where the case went, to copy, until the agent dismisses it.
+  // Nothing waits for it: the command goes at once, even while a draft save is on its way.
+  var LEFT_BEHIND = 'casebook-left-behind:';
+  function composerTexts() {
+    var ta = body();
+    var modeField = document.getElementById('composer-draft-mode');
+    if (!ta) return [];
+    var mode = modeField && modeField.value === 'internal' ? 'internal' : 'public';
+    var other = document.getElementById('composer-draft-' + (mode === 'internal' ? 'public' : 'internal'));
+    var texts = [];
+    if (ta.value.trim()) texts.push({ mode: mode, text: ta.value });
+    if (other && other.value.trim()) texts.push({ mode: mode === 'internal' ? 'public' : 'internal', text: other.value });
+    return texts;
+  }
+  document.addEventListener('htmx:beforeOnLoad', function (e) {
+    var xhr = e.detail && e.detail.xhr;
+    var to = xhr && xhr.getResponseHeader('HX-Redirect');
+    var moved = to ? /^\/inbox\?(?:.*&)?moved=([^&#]+)/.exec(to) : null;
+    if (!moved) return;
+    var texts = composerTexts();
+    if (!texts.length) return;
+    try {
+      sessionStorage.setItem(LEFT_BEHIND + decodeURIComponent(moved[1]), JSON.stringify(texts));
+    } catch (err) {
+      return; // storage refused (private mode, full): the page's own save as it goes is all there is
+    }
+    // Kept here: the save as the page goes (pagehide) would only be refused.
+    var ta = body();
+    if (ta) savedText.set(ta, ta.value);
+  });
+  function showLeftBehind() {
+    var notice = document.getElementById('moved-notice');
+    var ref = new URLSearchParams(location.search).get('moved');
+    if (!notice || !ref || document.getElementById('moved-unsent')) return;
+    var texts = null;
+    try {
+      texts = JSON.parse(sessionStorage.getItem(LEFT_BEHIND + ref) || 'null');
+    } catch (err) {
+      texts = null;
+    }
+    if (!Array.isArray(texts) || !texts.length) return;
+    var box = document.createElement('section');
+    box.className = 'alert alert-info';
+    box.id = 'moved-unsent';
+    box.setAttribute('aria-labelledby', 'moved-unsent-intro');
+    var intro = document.createElement('p');
+    intro.id = 'moved-unsent-intro';
+    intro.textContent = 'Not sent: what you were writing on ' + ref + '. You cannot open the case now, so it is kept here to copy (in this tab, until you dismiss it).';
+    box.appendChild(intro);
+    texts.forEach(function (t, i) {
+      if (!t || typeof t.text !== 'string') return;
+      var label = document.createElement('label');
+      label.setAttribute('for', 'moved-unsent-' + i);
+      label.textContent = t.mode === 'internal' ? 'Your internal note' : 'Your reply';
+      var area = document.createElement('textarea');
+      area.id = 'moved-unsent-' + i;
+      area.readOnly = true;
+      area.rows = 4;
+      area.value = t.text;
+      box.appendChild(label);
+      box.appendChild(area);
+    });
+    var dismiss = document.createElement('button');
+    dismiss.type = 'button';
+    dismiss.className = 'secondary';
+    dismiss.textContent = 'Dismiss';
+    dismiss.addEventListener('click', function () {
+      try {
+        sessionStorage.removeItem(LEFT_BEHIND + ref);
+      } catch (err) {
+        /* gone with the tab */
+      }
+      box.remove();
+    });
+    box.appendChild(dismiss);
+    notice.parentNode.insertBefore(box, notice.nextSibling);
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', showLeftBehind);
+  else showLeftBehind();
 
   // ---- Text typed into the Actions panel survives the live poll ------------------------------
   // When the case changes (a customer's reply moves it out of "waiting", a colleague resolves

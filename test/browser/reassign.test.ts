@@ -1,10 +1,11 @@
 /**
  * The case page's Reassign form in Chromium: a manager assigns a full agent only by ticking
  * "Override capacity" (the timeline says so); an agent moving a case to the tier-2 queue is
- * asked for a reason and the move escalates the case. Checked with axe-core.
+ * asked for a reason and the move escalates the case. Checked with axe-core. What the agent was
+ * writing in the composer when the move took the case out of their reach is shown in the inbox.
  */
 import { describe, expect, it } from 'vitest';
-import { expectAccessible, signIn, useBrowserSuite, type Server } from './support.js';
+import { expectAccessible, holdRequests, signIn, useBrowserSuite, type Server } from './support.js';
 
 const PASSWORD = 'browser test password';
 const refs: string[] = [];
@@ -20,7 +21,7 @@ const suite = useBrowserSuite([], async (server) => {
   await user(server, { email: 'dana@casebook.test', name: 'Dana Diaz', role: 'advanced', queues: ['advanced'], capacity: 5 });
   await user(server, { email: 'mia@casebook.test', name: 'Mia Moss', role: 'manager', queues: [] });
   // Alice gets the first and third case, Bob (capacity 1) the second: he is full.
-  for (const subject of ['Workspace rename', 'Profile picture', 'Export settings']) {
+  for (const subject of ['Workspace rename', 'Profile picture', 'Export settings', 'Dashboard layout']) {
     const res = await server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com', name: 'Chloe' }, subject, description: 'How does this work?' });
     expect(res.status).toBe(201);
     refs.push(((await res.json()) as { id: string }).id);
@@ -60,6 +61,43 @@ describe('reassigning in the browser', () => {
     // The case left Alice's queues: she is taken to her inbox, told where it went.
     await agent.waitForURL(/\/inbox\?moved=/);
     await agent.locator('#moved-notice').getByText(`${refs[0]} was escalated to the Advanced queue (tier 2)`).waitFor();
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('what the agent was writing when their move took the case out of their reach is shown in the inbox to copy, even with a draft save on its way', async () => {
+    const ref = refs[3]!;
+    const agent = await suite.newPage({ width: 1280, height: 800 });
+    await signIn(agent, suite.server, 'alice@casebook.test', PASSWORD);
+    await agent.goto(`${suite.server.url}/cases/${ref}`);
+    // Draft saves are held (never answered here): the command goes at once all the same.
+    const drafts = await holdRequests(agent, `**/cases/${ref}/draft`);
+    // A note first, then the reply (the mode switch saves the note: held too), neither saved.
+    const message = agent.getByLabel('Message');
+    await agent.locator('label[for="composer-visibility-internal"]').click();
+    await message.fill('Customer moved offices in May.');
+    await agent.locator('label[for="composer-visibility-public"]').click();
+    await expect(message.inputValue()).resolves.toBe('');
+    await message.pressSequentially('Dear Chloe, the new address is', { delay: 10 });
+    await agent.locator('summary', { hasText: 'Reassign' }).click();
+    await agent.getByLabel('Queue').selectOption('advanced');
+    await agent.locator('#reassign-reason').fill('Billing system change');
+    await agent.locator('#reassign-submit').click({ delay: 150 });
+    await agent.waitForURL(/\/inbox\?moved=/);
+    await agent.locator('#moved-notice').getByText(`${ref} was escalated to the Advanced queue (tier 2)`).waitFor();
+    // Before, both texts were gone: never saved, and the case is not hers to open now.
+    const kept = agent.locator('#moved-unsent');
+    await kept.getByText(`Not sent: what you were writing on ${ref}.`).waitFor();
+    expect(await kept.getByLabel('Your reply').inputValue()).toBe('Dear Chloe, the new address is');
+    expect(await kept.getByLabel('Your internal note').inputValue()).toBe('Customer moved offices in May.');
+    expect(drafts.asked()).toBeGreaterThan(0);
+    await expectAccessible(agent, '53-reassign-left-behind');
+    // Kept in this tab until she dismisses it: a reload shows it again, Dismiss takes it away.
+    await agent.reload();
+    await kept.getByLabel('Your reply').waitFor();
+    await kept.getByRole('button', { name: 'Dismiss' }).click();
+    await agent.reload();
+    await agent.locator('#moved-notice').waitFor();
+    expect(await kept.count()).toBe(0);
     expect(suite.problems()).toEqual([]);
   });
 });
