@@ -2,7 +2,7 @@
  * The case page while things change, in Chromium against the real server: an agent who
  * escalates a case lands in the inbox with a message saying where it went (no "Page not
  * found" banner over stale buttons, every 5 s); an agent whose case is moved away by
- * someone else is taken there by the live poll; a "Done" message disappears once the case
+ * someone else is taken there by the live poll (what they were typing shown there to copy); a "Done" message disappears once the case
  * changes again; a refusal names the transition and the state by their labels; a page sent
  * elsewhere sends no more polls (each would start the navigation again); what was typed or
  * chosen in the Actions panel survives the poll, and the answer to a command sent from another form.
@@ -77,6 +77,17 @@ describe('the case page while the case changes', () => {
     await Promise.all([page.waitForURL(/\/inbox\?moved=C-\d+$/), nextPoll(page)]);
     await expect(page.locator('#moved-notice').textContent()).resolves.toContain(`${ref} was escalated to the Advanced queue (tier 2)`);
     expect(await page.locator('.alert-error').count()).toBe(0);
+  });
+
+  it('what the agent was typing when someone else moved the case away is shown in the inbox to copy', async () => {
+    const ref = await newCase(suite.server, 'Scanner settings question');
+    const page = await agentOn(ref);
+    await page.getByLabel('Message').pressSequentially('Hello, the scanner needs', { delay: 10 });
+    await api(suite.server, 'POST', `/api/v1/cases/${ref}/assignment`, { queue: 'advanced', reason: 'Specialist topic' });
+    await Promise.all([page.waitForURL(/\/inbox\?moved=C-\d+$/), nextPoll(page)]);
+    await page.locator('#moved-notice').waitFor();
+    expect(await page.locator('#moved-unsent').getByLabel('Your reply').inputValue()).toBe('Hello, the scanner needs');
+    expect(suite.problems()).toEqual([]);
   });
 
   it('a page on its way elsewhere sends nothing more: a poll during the navigation would start a second one and abort the first', async () => {
