@@ -87,6 +87,11 @@ describe('the case page while the case changes', () => {
     await Promise.all([page.waitForURL(/\/inbox\?moved=C-\d+$/), nextPoll(page)]);
     await page.locator('#moved-notice').waitFor();
     expect(await page.locator('#moved-unsent').getByLabel('Your reply').inputValue()).toBe('Hello, the scanner needs');
+    // Kept until she dismisses it.
+    await page.locator('#moved-unsent').getByRole('button', { name: 'Dismiss' }).click();
+    await page.reload();
+    await page.locator('#moved-notice').waitFor();
+    expect(await page.locator('#moved-unsent').count()).toBe(0);
     expect(suite.problems()).toEqual([]);
   });
 

@@ -91,11 +91,13 @@ describe('reassigning in the browser', () => {
     expect(await kept.getByLabel('Your internal note').inputValue()).toBe('Customer moved offices in May.');
     expect(drafts.asked()).toBeGreaterThan(0);
     await expectAccessible(agent, '53-reassign-left-behind');
-    // Kept in this tab until she dismisses it: a reload shows it again, Dismiss takes it away.
+    // Kept in this tab: a reload shows it again. Signing out forgets it (Clear-Site-Data: the next person to sign in here must not see it).
+    const movedUrl = agent.url();
     await agent.reload();
     await kept.getByLabel('Your reply').waitFor();
-    await kept.getByRole('button', { name: 'Dismiss' }).click();
-    await agent.reload();
+    await Promise.all([agent.waitForURL(/\/login/), agent.locator('#sign-out').click()]);
+    await signIn(agent, suite.server, 'alice@casebook.test', PASSWORD);
+    await agent.goto(movedUrl);
     await agent.locator('#moved-notice').waitFor();
     expect(await kept.count()).toBe(0);
     expect(suite.problems()).toEqual([]);
