@@ -94,6 +94,33 @@ function logFrames() {
   }
 }
 
+/**
+ * A TRUNCATE is owed (`truncate-until-done`: an erasure found the WAL in use): tried at every
+ * look, whatever the WAL's size, until one is not busy. Without waiting: a TRUNCATE waits for
+ * readers while holding writers off, and the reader that made the erasure's own one busy may
+ * read for long (a report, a copy); at the next look it may be done.
+ */
+let truncateOwed = false;
+
+function truncateOwedNow() {
+  try {
+    db.pragma('busy_timeout = 0');
+    const started = performance.now();
+    const bytes = walSize();
+    run('PASSIVE');
+    const held = run('TRUNCATE');
+    if (held.busy) return;
+    truncateOwed = false;
+    parentPort.postMessage({ type: 'reset', mode: 'TRUNCATE', busy: 0, bytesBefore: bytes, bytesAfter: walSize(), ms: performance.now() - started });
+    parentPort.postMessage({ type: 'checkpoint', ...held });
+  } catch (error) {
+    failedAt = Date.now();
+    parentPort.postMessage({ type: 'error', message: String(error && error.message ? error.message : error), code: error && error.code });
+  } finally {
+    db.pragma('busy_timeout = 2000');
+  }
+}
+
 /** The log's frames just after a RESTART: not restarted again until a writer has started it over. */
 let restartedAt = null;
 
@@ -129,6 +156,7 @@ function checkpoint(mode) {
       const started = performance.now();
       const held = run(mode);
       if (mode === 'RESTART' && !held.busy) restartedAt = logFrames();
+      if (mode === 'TRUNCATE' && !held.busy) truncateOwed = false;
       parentPort.postMessage({
         type: 'reset',
         mode,
@@ -150,13 +178,17 @@ function checkpoint(mode) {
 function tick() {
   refreshTruncateAt();
   const mode = due();
-  if (mode && Date.now() - failedAt >= RETRY_AFTER_ERROR_MS) checkpoint(mode);
+  if (Date.now() - failedAt < RETRY_AFTER_ERROR_MS) {
+    // After a failed checkpoint, a second's pause.
+  } else if (truncateOwed && mode !== 'TRUNCATE') truncateOwedNow();
+  else if (mode) checkpoint(mode);
   timer = setTimeout(tick, pollMs);
 }
 
 parentPort.on('message', (message) => {
   if (message === 'now') checkpoint('PASSIVE');
   else if (message === 'truncate') checkpoint('TRUNCATE');
+  else if (message === 'truncate-until-done') truncateOwed = true;
   else if (message === 'stop') {
     clearTimeout(timer);
     if (shm !== null) fs.closeSync(shm);

@@ -123,9 +123,13 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
       logFailure('backstop', 'warn', 'WAL checkpoint before a write failed', { error: (error as Error).message, code: (error as { code?: unknown }).code, database: file });
     }
   });
+  // An erasure found the WAL in use: it is truncated as soon as a checkpoint can (retried by the
+  // worker until one is not busy; told again to a worker started after a death).
+  let truncateOwed = false;
   const onMessage = (m: WorkerMessage) => {
     if (m.type === 'checkpoint') last = { log: m.log, checkpointed: m.checkpointed };
     if (m.type === 'reset') {
+      if (m.mode === 'TRUNCATE' && !m.busy) truncateOwed = false;
       stats.resets++;
       stats.longestResetMs = Math.max(stats.longestResetMs, m.ms);
       stats.largestWalBytes = Math.max(stats.largestWalBytes, m.bytesBefore);
@@ -169,6 +173,7 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
     worker = spawned;
     running = true;
     startedAt = Date.now();
+    if (truncateOwed) spawned.postMessage('truncate-until-done');
   };
   spawn();
 
@@ -176,7 +181,11 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
   const truncateSoon = () => {
     if (running) worker.postMessage('truncate');
   };
-  const unsubscribe = [faults.onStorageFull(truncateSoon), faults.onStorageRecovered(truncateSoon)];
+  const truncateUntilDone = () => {
+    truncateOwed = true;
+    if (running) worker.postMessage('truncate-until-done');
+  };
+  const unsubscribe = [faults.onStorageFull(truncateSoon), faults.onStorageRecovered(truncateSoon), faults.onWalTruncateWanted(truncateUntilDone)];
 
   return {
     last: () => last,

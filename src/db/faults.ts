@@ -10,6 +10,10 @@
  *   integrity.ts). The connection is switched to `query_only`, so no write of any kind (the
  *   outbox's bookkeeping included) lands in an unlinked or damaged file; reads go on.
  *
+ * - **WAL to be emptied**: something written must leave no old page image in the WAL (an
+ *   erasure), but the truncating checkpoint after it found the WAL in use. The checkpointer
+ *   truncates it as soon as it can (`wantWalTruncated`).
+ *
  * `transaction()` (client.ts) refuses to begin while writes are refused and notes storage
  * full / recovered around every command; `GET /health` reports both.
  */
@@ -36,6 +40,7 @@ export class DatabaseFaults {
   readonly #full = new Set<Listener>();
   readonly #recovered = new Set<Listener>();
   readonly #checks = new Set<Listener>();
+  readonly #truncate = new Set<Listener>();
 
   constructor(sqlite: Sqlite) {
     this.#sqlite = sqlite;
@@ -82,6 +87,20 @@ export class DatabaseFaults {
   onStorageRecovered(listener: Listener): () => void {
     this.#recovered.add(listener);
     return () => this.#recovered.delete(listener);
+  }
+
+  /**
+   * The WAL must be truncated (emptied) as soon as a checkpoint can: the routine resets only
+   * start it over, leaving older frames in the file. False when no one listens (no checkpointer).
+   */
+  wantWalTruncated(): boolean {
+    for (const listener of this.#truncate) listener();
+    return this.#truncate.size > 0;
+  }
+
+  onWalTruncateWanted(listener: Listener): () => void {
+    this.#truncate.add(listener);
+    return () => this.#truncate.delete(listener);
   }
 
   /** A check `GET /health` runs before reporting (the file watcher's). */

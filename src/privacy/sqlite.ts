@@ -7,6 +7,7 @@
  * - JSON inside text columns read with `json_extract`, substrings found with `instr`.
  */
 import { sql, type SQL } from 'drizzle-orm';
+import { faultsOf } from '../db/faults.js';
 import { sqliteOf, type Handle } from '../db/store/index.js';
 import { MAX_POSITION, MESSAGE_TYPES } from '../search/documents.js';
 
@@ -24,10 +25,19 @@ export async function withSecureDelete<T>(q: Handle, fn: () => Promise<T>): Prom
   }
 }
 
-/** After commit: the WAL emptied, so no old page image keeps the erased text. Throws when busy. */
+/**
+ * After commit: the WAL emptied, so no old page image keeps the erased text. When another
+ * connection holds the WAL (a reader's snapshot from before, a checkpoint running) SQLite
+ * answers busy instead of emptying it: the checkpointer is then asked to truncate it as soon
+ * as it can (its routine resets only start the WAL over, keeping the old frames in the file),
+ * and this throws, so the erasure says so in the log.
+ */
 export function checkpoint(q: Handle): Promise<void> {
-  sqliteOf(q).$client.pragma('wal_checkpoint(TRUNCATE)');
-  return Promise.resolve();
+  const client = sqliteOf(q).$client;
+  const [result] = client.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+  if (!result?.busy) return Promise.resolve();
+  const later = faultsOf(client).wantWalTruncated();
+  return Promise.reject(new Error(later ? 'the WAL is in use: the checkpointer truncates it as soon as it is free' : 'the WAL is in use and no checkpointer runs (WAL_CHECKPOINTS=auto): it keeps old page images until overwritten'));
 }
 
 /** The search index forgets the message documents of the cases (ids checked integers). */
