@@ -12,7 +12,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, tempDir } from '../support/harness.js';
-import { ON_POSTGRES } from '../support/harness-postgres.js';
 import { startServer } from '../support/server.js';
 
 const MARKER = '9wqlmarker';
@@ -22,7 +21,7 @@ function walHolds(dbPath: string, text: string): boolean {
   return fs.existsSync(file) && fs.readFileSync(file).includes(Buffer.from(text, 'utf8'));
 }
 
-describe.skipIf(ON_POSTGRES)('erasing a customer while another connection reads', () => {
+describe('erasing a customer while another connection reads', () => {
   it('leaves no byte of their words in the WAL once the reader is done', async () => {
     const dbPath = path.join(tempDir(), 'casebook.db');
     const server = await startServer({ databasePath: dbPath, env: { LOG_LEVEL: 'warn' } });
