@@ -11,8 +11,9 @@ import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { buildDashboard } from '../../src/dashboard/dashboard.js';
 import { sessionByToken } from '../../src/chat/sessions.js';
 import { json } from '../../src/db/store/rows.js';
+import { backupDatabase } from '../../src/backup/backup.js';
 import { createCase } from '../../src/cases/create-case.js';
-import { ADMIN_TOKEN, createHarness, standardQueues } from '../support/harness.js';
+import { ADMIN_TOKEN, createHarness, standardQueues, tempDir } from '../support/harness.js';
 import { ON_POSTGRES } from '../support/harness-postgres.js';
 import { filesUnder, MARKER, privacyWorld, refusal, type PrivacyWorld } from './support.js';
 
@@ -89,6 +90,17 @@ describe('erasing a customer', () => {
   it('leaves every dashboard number as it was', async () => {
     await w.h.services.outbox.drain();
     expect(await metrics()).toEqual(before);
+  });
+
+  it.skipIf(ON_POSTGRES)('leaves no trace of the marker in a backup made afterwards (SQLite: before anyone vacuums the file)', async () => {
+    // The live file may still hold old bytes of rows updated or deleted before the erasure (free
+    // pages, free space in pages: secure_delete is on for the erasure only); a backup copies
+    // every page, so it is vacuumed: only what the database holds now goes into it.
+    const target = path.join(tempDir(), 'after-erasure.db');
+    const result = await backupDatabase(w.h.dbPath, target);
+    expect(result.cases).toBeGreaterThan(0);
+    expect(bytesHold(target, MARKER), 'backup').toBe(false);
+    expect(bytesHold(target, 'Scanner offline'), 'the other customer stays').toBe(true);
   });
 
   it('leaves no trace of the marker in the database (on SQLite: no byte of its file or WAL) or the attachments folder', async () => {
