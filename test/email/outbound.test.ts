@@ -430,6 +430,25 @@ describe('a bounce of mail to the customer', () => {
     expect(await events(id, 'email.bounced')).toHaveLength(1);
   });
 
+  it('moves nothing for a "bounce" returning a Message-ID pieced together from what anyone can learn: the case reference, the mail\'s number, the time it was sent', async () => {
+    await withSmtp();
+    const agent = h.agent({ role: 'manager', queues: ['general', 'billing', 'technical'] });
+    const { ref, id, question } = await waitingOnCustomer(agent);
+    // Our Message-IDs were `casebook.<case>.<outbox item number>.<its time, base 36>@<domain>`: a
+    // customer sees the numbering and the clock in their own mail, and a forger could try a
+    // hundred guesses of the rest in every "bounce". The part only Casebook can make (a keyed
+    // tag) is what proves the bounce returns a mail Casebook sent.
+    const [local, domain] = question.replace(/^<|>$/g, '').split('@');
+    const guessed = `<${local!.split('.').slice(0, 4).join('.')}@${domain}>`;
+    expect(guessed.startsWith(`<casebook.${ref.toLowerCase()}.`)).toBe(true);
+    // Not one of ours, and it names no case otherwise: set aside as a bounce about nothing we know.
+    expect((await postMail(h, dsn(guessed, ['chloe@example.com']))).body).toMatchObject({ result: 'ignored', reason: 'bounce' });
+    expect((await caseRow(id)).status).toBe('pending');
+    // The real one moves it.
+    await postMail(h, dsn(question, ['chloe@example.com']));
+    expect((await caseRow(id)).status).toBe('open');
+  });
+
   it('leaves the case waiting when only a copy bounced, or when the report says delivery is only delayed; the bounce is told on the timeline either way', async () => {
     await withSmtp();
     const agent = h.agent({ role: 'manager', queues: ['general', 'billing', 'technical'] });

@@ -17,6 +17,7 @@
  * `email.failed` (the SMTP answer, the attempt, whether it is retried) and the outbox retries
  * with back-off. Without SMTP_URL nothing is sent and the timeline says so.
  */
+import { createHmac } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Handle } from '../../db/store/index.js';
 import { all, get, run } from '../../db/store/rows.js';
@@ -74,9 +75,18 @@ function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1) || 'localhost';
 }
 
-/** The Message-ID of the mail an outbox item sends: the same on every attempt, so a retry is recognisably the same mail. */
+/**
+ * The Message-ID of the mail an outbox item sends: the same on every attempt, so a retry is
+ * recognisably the same mail. With the channel's secret it ends in a keyed tag (HMAC-SHA256, 16
+ * hex digits): the rest — the case, the item's number, its time — can be pieced together by
+ * anyone who got a mail from Casebook, and a bounce returning one of our Message-IDs moves the
+ * case (bounce.ts): only a mail's recipients know the tag.
+ */
 export function outboundMessageId(services: Services, item: Pick<OutboxItem, 'id' | 'createdAt'>, caseId: number): string {
-  return `casebook.${caseRef(caseId).toLowerCase()}.${item.id}.${item.createdAt.toString(36)}@${domainOf(services.email.supportAddress)}`;
+  const local = `casebook.${caseRef(caseId).toLowerCase()}.${item.id}.${item.createdAt.toString(36)}`;
+  const { secret } = services.email;
+  const tag = secret ? `.${createHmac('sha256', secret).update(`casebook-message-id:${local}`).digest('hex').slice(0, 16)}` : '';
+  return `${local}${tag}@${domainOf(services.email.supportAddress)}`;
 }
 
 export interface ThreadHeaders {
