@@ -98,6 +98,11 @@ export class DatabaseFaults {
     return this.#truncate.size > 0;
   }
 
+  /** Whether someone (the checkpointer) truncates the WAL later when asked (`wantWalTruncated`). */
+  get walTruncatedLater(): boolean {
+    return this.#truncate.size > 0;
+  }
+
   onWalTruncateWanted(listener: Listener): () => void {
     this.#truncate.add(listener);
     return () => this.#truncate.delete(listener);

@@ -34,9 +34,20 @@ export async function withSecureDelete<T>(q: Handle, fn: () => Promise<T>): Prom
  */
 export function checkpoint(q: Handle): Promise<void> {
   const client = sqliteOf(q).$client;
-  const [result] = client.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+  const faults = faultsOf(client);
+  // With a checkpointer to try again, no waiting for the reader here: the wait (busy_timeout,
+  // 5 s) would hold the event loop, every request with it.
+  const later = faults.walTruncatedLater;
+  const waitMs = client.pragma('busy_timeout', { simple: true }) as number;
+  if (later) client.pragma('busy_timeout = 0');
+  let result: { busy: number } | undefined;
+  try {
+    [result] = client.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+  } finally {
+    if (later) client.pragma(`busy_timeout = ${waitMs}`);
+  }
   if (!result?.busy) return Promise.resolve();
-  const later = faultsOf(client).wantWalTruncated();
+  faults.wantWalTruncated();
   return Promise.reject(new Error(later ? 'the WAL is in use: the checkpointer truncates it as soon as it is free' : 'the WAL is in use and no checkpointer runs (WAL_CHECKPOINTS=auto): it keeps old page images until overwritten'));
 }
 
