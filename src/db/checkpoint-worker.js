@@ -73,20 +73,23 @@ function walSize() {
 }
 
 // The WAL's log, the frames written since it was last started over, is read from the
-// wal-index header at the start of the -shm file (https://www.sqlite.org/walformat.html:
-// `mxFrame`, 32 bits in the machine's byte order at offset 16): once a RESTART leaves the
-// file's length as it was, the length no longer tells it.
+// wal-index at the start of the -shm file (https://www.sqlite.org/walformat.html, 32-bit
+// integers in the machine's byte order): `mxFrame` at offset 16 (the header's first copy), the
+// frames in the log; `nBackfill` at offset 96 (the checkpoint information), those already
+// copied into the database. Once a RESTART leaves the file's length as it was, the length no
+// longer tells how much the log holds.
 const frameBytes = Number(db.pragma('page_size', { simple: true })) + 24;
-const header = Buffer.alloc(20);
+const index = Buffer.alloc(100);
 const bigEndian = os.endianness() === 'BE';
 let shm = null;
 
-/** Frames in the WAL's log, or null when the wal-index cannot be read. */
-function logFrames() {
+/** The log's frames and those already checkpointed, or null when the wal-index cannot be read. */
+function logState() {
   try {
     shm ??= fs.openSync(`${file}-shm`, 'r');
-    if (fs.readSync(shm, header, 0, header.length, 0) < header.length) return null;
-    return bigEndian ? header.readUInt32BE(16) : header.readUInt32LE(16);
+    if (fs.readSync(shm, index, 0, index.length, 0) < index.length) return null;
+    const read = (offset) => (bigEndian ? index.readUInt32BE(offset) : index.readUInt32LE(offset));
+    return { frames: read(16), backfilled: read(96) };
   } catch {
     if (shm !== null) fs.closeSync(shm);
     shm = null;
@@ -121,21 +124,19 @@ function truncateOwedNow() {
   }
 }
 
-/** The log's frames just after a RESTART: not restarted again until a writer has started it over. */
-let restartedAt = null;
-
 /**
  * What to run now: `TRUNCATE` (give the file's space back on a disk with little left, or as
- * before when the wal-index cannot be read), `RESTART` (the log reached the mark), `PASSIVE`
- * (the interval passed), or null.
+ * before when the wal-index cannot be read), `RESTART` (the log reached the mark and holds frames
+ * not yet checkpointed: one wholly checkpointed is started over by the next writer on its own,
+ * as after a RESTART), `PASSIVE` (the interval passed), or null.
  */
 function due() {
   const bytes = walSize();
   if (truncateAt < usualTruncateAt && bytes >= truncateAt) return 'TRUNCATE';
-  const frames = logFrames();
-  if (frames === null) {
+  const log = logState();
+  if (log === null) {
     if (bytes >= truncateAt) return 'TRUNCATE';
-  } else if (frames !== restartedAt && frames * frameBytes >= truncateAt) {
+  } else if (log.frames * frameBytes >= truncateAt && log.backfilled < log.frames) {
     return 'RESTART';
   }
   return Date.now() - lastPassive >= intervalMs ? 'PASSIVE' : null;
@@ -149,13 +150,12 @@ function run(mode) {
 /** A PASSIVE checkpoint, then for `RESTART` or `TRUNCATE` that one (which holds writers off). */
 function checkpoint(mode) {
   try {
-    const bytes = mode === 'RESTART' ? logFrames() * frameBytes : walSize();
+    const bytes = mode === 'RESTART' ? (logState()?.frames ?? 0) * frameBytes : walSize();
     const result = run('PASSIVE');
     lastPassive = Date.now();
     if (mode !== 'PASSIVE') {
       const started = performance.now();
       const held = run(mode);
-      if (mode === 'RESTART' && !held.busy) restartedAt = logFrames();
       if (mode === 'TRUNCATE' && !held.busy) truncateOwed = false;
       parentPort.postMessage({
         type: 'reset',
