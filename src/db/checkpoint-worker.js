@@ -27,6 +27,8 @@ const { file, dev, ino, intervalMs, pollMs, walSizeLimit } = workerData;
 const walFile = `${file}-wal`;
 const folder = path.dirname(path.resolve(file));
 const usualTruncateAt = Math.min(walSizeLimit / 2, 8 * 1024 * 1024);
+/** How long a checkpoint waits for the writer and readers it must wait for. */
+const BUSY_TIMEOUT_MS = 2000;
 /** After a failed checkpoint (a full disk, say), wait this long before the next one. */
 const RETRY_AFTER_ERROR_MS = 1000;
 /** How often the free space on the database's disk is looked at. */
@@ -40,7 +42,7 @@ if (opened.dev !== dev || opened.ino !== ino) {
   db.close();
   throw new Error(`${file} is no longer the database the server opened`);
 }
-db.pragma('busy_timeout = 2000');
+db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
 
 let timer = null;
 let lastPassive = Date.now();
@@ -105,25 +107,6 @@ function logState() {
  */
 let truncateOwed = false;
 
-function truncateOwedNow() {
-  try {
-    db.pragma('busy_timeout = 0');
-    const started = performance.now();
-    const bytes = walSize();
-    run('PASSIVE');
-    const held = run('TRUNCATE');
-    if (held.busy) return;
-    truncateOwed = false;
-    parentPort.postMessage({ type: 'reset', mode: 'TRUNCATE', busy: 0, bytesBefore: bytes, bytesAfter: walSize(), ms: performance.now() - started });
-    parentPort.postMessage({ type: 'checkpoint', ...held });
-  } catch (error) {
-    failedAt = Date.now();
-    parentPort.postMessage({ type: 'error', message: String(error && error.message ? error.message : error), code: error && error.code });
-  } finally {
-    db.pragma('busy_timeout = 2000');
-  }
-}
-
 /**
  * What to run now: `TRUNCATE` (give the file's space back on a disk with little left, or as
  * before when the wal-index cannot be read), `RESTART` (the log reached the mark and holds frames
@@ -147,9 +130,14 @@ function run(mode) {
   return result;
 }
 
-/** A PASSIVE checkpoint, then for `RESTART` or `TRUNCATE` that one (which holds writers off). */
-function checkpoint(mode) {
+/**
+ * A PASSIVE checkpoint, then for `RESTART` or `TRUNCATE` that one (which holds writers off).
+ * `owed`: the TRUNCATE an erasure is owed, tried without waiting (busy timeout 0) and told only
+ * once it got through.
+ */
+function checkpoint(mode, owed = false) {
   try {
+    if (owed) db.pragma('busy_timeout = 0');
     const bytes = mode === 'RESTART' ? (logState()?.frames ?? 0) * frameBytes : walSize();
     const result = run('PASSIVE');
     lastPassive = Date.now();
@@ -157,6 +145,7 @@ function checkpoint(mode) {
       const started = performance.now();
       const held = run(mode);
       if (mode === 'TRUNCATE' && !held.busy) truncateOwed = false;
+      if (owed && held.busy) return;
       parentPort.postMessage({
         type: 'reset',
         mode,
@@ -172,6 +161,8 @@ function checkpoint(mode) {
     failedAt = Date.now();
     lastPassive = failedAt;
     parentPort.postMessage({ type: 'error', message: String(error && error.message ? error.message : error), code: error && error.code });
+  } finally {
+    if (owed) db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   }
 }
 
@@ -180,7 +171,7 @@ function tick() {
   const mode = due();
   if (Date.now() - failedAt < RETRY_AFTER_ERROR_MS) {
     // After a failed checkpoint, a second's pause.
-  } else if (truncateOwed && mode !== 'TRUNCATE') truncateOwedNow();
+  } else if (truncateOwed && mode !== 'TRUNCATE') checkpoint('TRUNCATE', true);
   else if (mode) checkpoint(mode);
   timer = setTimeout(tick, pollMs);
 }
