@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import { withBusyTimeout } from './begin.js';
 
 type Sqlite = Database.Database;
 
@@ -24,16 +25,16 @@ export const writeProbe: DatabaseProbe = (sqlite) => {
   sqlite.prepare('SELECT count(*) FROM sqlite_master').pluck().get();
   if (sqlite.readonly) throw Object.assign(new Error('the database is opened read-only'), { code: 'SQLITE_READONLY' });
   if (sqlite.inTransaction) return; // a transaction of ours is open: the connection is writing
-  const previous = sqlite.pragma('busy_timeout', { simple: true }) as number;
-  sqlite.pragma(`busy_timeout = ${Math.min(previous, PROBE_BUSY_TIMEOUT_MS)}`);
-  try {
-    sqlite.exec('BEGIN IMMEDIATE');
-    const version = sqlite.pragma('user_version', { simple: true }) as number;
-    sqlite.pragma(`user_version = ${Number(version)}`);
-  } finally {
-    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-    sqlite.pragma(`busy_timeout = ${previous}`);
-  }
+  const wait = Math.min(Number(sqlite.pragma('busy_timeout', { simple: true })), PROBE_BUSY_TIMEOUT_MS);
+  withBusyTimeout(sqlite, wait, () => {
+    try {
+      sqlite.exec('BEGIN IMMEDIATE');
+      const version = sqlite.pragma('user_version', { simple: true }) as number;
+      sqlite.pragma(`user_version = ${Number(version)}`);
+    } finally {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+    }
+  });
 };
 
 /** The error's code, under drizzle's wrapper too (its `cause` is the SqliteError). */

@@ -49,3 +49,14 @@ export function beginImmediate(db: Db): void {
   const begin = statement(db, 'BEGIN IMMEDIATE');
   whileBusy(db.$client, () => begin.run());
 }
+
+/** `fn` with the connection's busy timeout set to `ms` meanwhile (how long SQLite waits for a lock), then put back. */
+export function withBusyTimeout<T>(sqlite: Sqlite, ms: number, fn: () => T): T {
+  const previous = Number(sqlite.pragma('busy_timeout', { simple: true }));
+  sqlite.pragma(`busy_timeout = ${ms}`);
+  try {
+    return fn();
+  } finally {
+    sqlite.pragma(`busy_timeout = ${previous}`);
+  }
+}

@@ -7,6 +7,7 @@
  * - JSON inside text columns read with `json_extract`, substrings found with `instr`.
  */
 import { sql, type SQL } from 'drizzle-orm';
+import { withBusyTimeout } from '../db/begin.js';
 import { faultsOf } from '../db/faults.js';
 import { sqliteOf, type Handle } from '../db/store/index.js';
 import { MAX_POSITION, MESSAGE_TYPES } from '../search/documents.js';
@@ -38,14 +39,8 @@ export function checkpoint(q: Handle): Promise<void> {
   // With a checkpointer to try again, no waiting for the reader here: the wait (busy_timeout,
   // 5 s) would hold the event loop, every request with it.
   const later = faults.walTruncatedLater;
-  const waitMs = client.pragma('busy_timeout', { simple: true }) as number;
-  if (later) client.pragma('busy_timeout = 0');
-  let result: { busy: number } | undefined;
-  try {
-    [result] = client.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-  } finally {
-    if (later) client.pragma(`busy_timeout = ${waitMs}`);
-  }
+  const truncate = () => (client.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0];
+  const result = later ? withBusyTimeout(client, 0, truncate) : truncate();
   if (!result?.busy) return Promise.resolve();
   faults.wantWalTruncated();
   return Promise.reject(new Error(later ? 'the WAL is in use: the checkpointer truncates it as soon as it is free' : 'the WAL is in use and no checkpointer runs (WAL_CHECKPOINTS=auto): it keeps old page images until overwritten'));
