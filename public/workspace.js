@@ -398,6 +398,22 @@
     var ta = body();
     if (ta) savedText.set(ta, ta.value);
   });
+  // Text the page could not keep where it was typed, shown read-only to copy: each under its
+  // label (tied to its field: `idPrefix` + its place), `rows` lines high.
+  function appendKeptTexts(box, texts, idPrefix, rows) {
+    texts.forEach(function (t, i) {
+      var label = document.createElement('label');
+      label.setAttribute('for', idPrefix + i);
+      label.textContent = t.label;
+      var area = document.createElement('textarea');
+      area.id = idPrefix + i;
+      area.readOnly = true;
+      area.rows = rows;
+      area.value = t.text;
+      box.appendChild(label);
+      box.appendChild(area);
+    });
+  }
   function showLeftBehind() {
     var notice = document.getElementById('moved-notice');
     var ref = new URLSearchParams(location.search).get('moved');
@@ -417,19 +433,18 @@
     intro.id = 'moved-unsent-intro';
     intro.textContent = 'Not sent: what you were writing on ' + ref + '. You cannot open the case now, so it is kept here to copy (in this tab, until you dismiss it).';
     box.appendChild(intro);
-    texts.forEach(function (t, i) {
-      if (!t || typeof t.text !== 'string') return;
-      var label = document.createElement('label');
-      label.setAttribute('for', 'moved-unsent-' + i);
-      label.textContent = t.mode === 'internal' ? 'Your internal note' : 'Your reply';
-      var area = document.createElement('textarea');
-      area.id = 'moved-unsent-' + i;
-      area.readOnly = true;
-      area.rows = 4;
-      area.value = t.text;
-      box.appendChild(label);
-      box.appendChild(area);
-    });
+    appendKeptTexts(
+      box,
+      texts
+        .filter(function (t) {
+          return t && typeof t.text === 'string';
+        })
+        .map(function (t) {
+          return { label: t.mode === 'internal' ? 'Your internal note' : 'Your reply', text: t.text };
+        }),
+      'moved-unsent-',
+      4,
+    );
     var dismiss = document.createElement('button');
     dismiss.type = 'button';
     dismiss.className = 'secondary';
@@ -547,16 +562,14 @@
     var intro = document.createElement('p');
     intro.textContent = 'The case changed while you typed: that form is not offered now. Your text is kept here to copy.';
     box.appendChild(intro);
-    homeless.forEach(function (t) {
-      var label = document.createElement('p');
-      label.textContent = t.label;
-      var area = document.createElement('textarea');
-      area.readOnly = true;
-      area.rows = 3;
-      area.value = t.shown;
-      box.appendChild(label);
-      box.appendChild(area);
-    });
+    appendKeptTexts(
+      box,
+      homeless.map(function (t) {
+        return { label: t.label, text: t.shown };
+      }),
+      'actions-kept-text-',
+      3,
+    );
     var heading = panel.querySelector('h2');
     panel.insertBefore(box, heading ? heading.nextSibling : panel.firstChild);
   }
