@@ -35,13 +35,19 @@ const suite = useBrowserSuite(
   },
 );
 
+/** A new page with Alice signed in, on the case `ref`. */
+async function aliceOnCase(ref: string) {
+  const page = await suite.newPage({ width: 1280, height: 800 });
+  page.setDefaultTimeout(15_000);
+  await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
+  await page.goto(`${suite.server.url}/cases/${ref}`);
+  return page;
+}
+
 describe('reply drafts', () => {
   it('a draft survives a reload, a note is drafted apart, and sending clears the draft', async () => {
     const ref = refs[0]!;
-    const page = await suite.newPage({ width: 1280, height: 800 });
-    page.setDefaultTimeout(15_000);
-    await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
-    await page.goto(`${suite.server.url}/cases/${ref}`);
+    const page = await aliceOnCase(ref);
     const message = page.getByLabel('Message');
 
     await message.pressSequentially('Hello Chloe, rename it under Settings');
@@ -82,9 +88,7 @@ describe('reply drafts', () => {
 
   it('Send pressed while the draft save answers is not lost: the drafts line that answer adds no longer moves the button away before the release', async () => {
     const ref = refs[1]!;
-    const page = await suite.newPage({ width: 1280, height: 800 });
-    await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
-    await page.goto(`${suite.server.url}/cases/${ref}`);
+    const page = await aliceOnCase(ref);
     // The draft save (a second after typing stops) is held until Send is pressed.
     const { release } = await holdRequests(page, `**/cases/${ref}/draft`);
     const saving = page.waitForRequest((r) => r.url().endsWith(`/cases/${ref}/draft`));
@@ -107,10 +111,7 @@ describe('reply drafts', () => {
 
   it('a note typed just before Edit case… is saved stays in the composer, in its mode and with its file', async () => {
     const ref = refs[2]!;
-    const page = await suite.newPage({ width: 1280, height: 800 });
-    page.setDefaultTimeout(15_000);
-    await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
-    await page.goto(`${suite.server.url}/cases/${ref}`);
+    const page = await aliceOnCase(ref);
     // No draft save gets through before the edit's answer (typing that never paused a second, or a slow save).
     const { release } = await holdRequests(page, `**/cases/${ref}/draft`);
     const message = page.getByLabel('Message');
@@ -139,10 +140,7 @@ describe('reply drafts', () => {
 
   it('the same when the answer of Edit case… comes while the mouse is pressed in the composer (the swap waits for the release)', async () => {
     const ref = refs[3]!;
-    const page = await suite.newPage({ width: 1280, height: 800 });
-    page.setDefaultTimeout(15_000);
-    await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
-    await page.goto(`${suite.server.url}/cases/${ref}`);
+    const page = await aliceOnCase(ref);
     const { release: releaseDrafts } = await holdRequests(page, `**/cases/${ref}/draft`);
     const { release: releaseEdit } = await holdRequests(page, `**/cases/${ref}/edit`);
     const message = page.getByLabel('Message');
@@ -178,10 +176,7 @@ describe('reply drafts', () => {
 
   it('a reply typed just before Resolve is sent stays in the composer of the resolved case', async () => {
     const ref = refs[4]!;
-    const page = await suite.newPage({ width: 1280, height: 800 });
-    page.setDefaultTimeout(15_000);
-    await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
-    await page.goto(`${suite.server.url}/cases/${ref}`);
+    const page = await aliceOnCase(ref);
     const { release } = await holdRequests(page, `**/cases/${ref}/draft`);
     const message = page.getByLabel('Message');
     await message.fill('The icons come from the theme you chose.');
@@ -197,10 +192,7 @@ describe('reply drafts', () => {
 
   it('a note typed just before Close is saved as the draft and the closed case shows it, in its mode and with its file', async () => {
     const ref = refs[5]!;
-    const page = await suite.newPage({ width: 1280, height: 800 });
-    page.setDefaultTimeout(15_000);
-    await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
-    await page.goto(`${suite.server.url}/cases/${ref}`);
+    const page = await aliceOnCase(ref);
     // No draft save gets through before Close's answer: the case comes back closed, without a composer.
     const { release } = await holdRequests(page, `**/cases/${ref}/draft`);
     const message = page.getByLabel('Message');
@@ -224,10 +216,7 @@ describe('reply drafts', () => {
 
   it('a reply typed just before following a link (Merge…) is saved as the page goes', async () => {
     const ref = refs[6]!;
-    const page = await suite.newPage({ width: 1280, height: 800 });
-    page.setDefaultTimeout(15_000);
-    await signIn(page, suite.server, 'alice@casebook.test', PASSWORD);
-    await page.goto(`${suite.server.url}/cases/${ref}`);
+    const page = await aliceOnCase(ref);
     const message = page.getByLabel('Message');
     await message.fill('Sounds are under Settings, Notifications.');
     // At once, before the save a second after typing stops: before, the words were gone.
