@@ -11,8 +11,11 @@
 // while it copies the few frames left, and the next writer starts the WAL over from its
 // beginning. The file keeps its length (journal_size_limit bounds it): emptying it instead
 // (TRUNCATE) made every reset pay for the file's truncation and the next writes for growing it
-// again, and doubled the writers' stall (issue 11, docs/performance.md). Writers wait for that
-// short stall (their busy timeout). Should the WAL reach the whole limit anyway, the main
+// again, and doubled the writers' stall (issue 11, docs/performance.md). The worker and the
+// main thread take turns at the write lock through the writer gate (writer-gate.ts): the worker
+// tries such a checkpoint between two of the main thread's transactions, and the main thread
+// waits exactly as long as it holds writers off. Before it, the database file is synced, so the
+// hold's own sync has little left to write. Should the WAL reach the whole limit anyway, the main
 // thread's backstop truncates it before its next write (checkpointer.ts). On a disk with
 // little free space the WAL file is truncated, and earlier (see refreshTruncateAt), as it is
 // when the server asks (`truncate`: storage full, or space again); after a failed checkpoint
@@ -23,12 +26,23 @@ import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-const { file, dev, ino, intervalMs, pollMs, walSizeLimit } = workerData;
+const { file, dev, ino, intervalMs, pollMs, walSizeLimit, gateBuffer, databaseFd, shmFd } = workerData;
 const walFile = `${file}-wal`;
 const folder = path.dirname(path.resolve(file));
 const usualTruncateAt = Math.min(walSizeLimit / 2, 8 * 1024 * 1024);
-/** How long a checkpoint waits for the writer and readers it must wait for. */
+/** How long SQLite waits for a lock the worker needs (its checkpoints that hold writers off try without waiting: holdWriters). */
 const BUSY_TIMEOUT_MS = 2000;
+/** How long a checkpoint that holds writers off keeps trying before it leaves it to a later look. */
+const HOLD_TRIES_MS = 100;
+/** Between two of its tries while a reader keeps it busy (it is woken at once when the main thread stands aside). */
+const HOLD_RETRY_MS = 0.2;
+/** After one that stayed busy (a reader elsewhere: the WAL cannot start over until it is done), the next waits this long, doubling up to the max. */
+const HOLD_BACKOFF_MIN_MS = 10;
+const HOLD_BACKOFF_MAX_MS = 1000;
+/** The writer gate's layout (writer-gate.ts). */
+const GATE_WRITING = 0;
+const GATE_HOLDING = 1;
+const GATE_WAITING = 2;
 /** After a failed checkpoint (a full disk, say), wait this long before the next one. */
 const RETRY_AFTER_ERROR_MS = 1000;
 /** How often the free space on the database's disk is looked at. */
@@ -44,8 +58,13 @@ if (opened.dev !== dev || opened.ino !== ino) {
 }
 db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
 
+const gate = gateBuffer ? new Int32Array(gateBuffer) : null;
+const nap = new Int32Array(new SharedArrayBuffer(4));
+
 let timer = null;
 let lastPassive = Date.now();
+let holdNotBefore = 0;
+let holdBackoffMs = 0;
 let failedAt = 0;
 let truncateAt = usualTruncateAt;
 let freeCheckedAt = 0;
@@ -80,30 +99,81 @@ function walSize() {
 // frames in the log; `nBackfill` at offset 96 (the checkpoint information), those already
 // copied into the database. Once a RESTART leaves the file's length as it was, the length no
 // longer tells how much the log holds.
+//
+// The -shm and database files are read and synced through descriptors the server opened
+// (`shmFd`, `databaseFd`) and never closes: closing any descriptor of a file drops every POSIX
+// lock the process holds on it, SQLite's WAL locks (on the -shm file) and its database locks
+// included (https://www.sqlite.org/howtocorrupt.html, 2.2).
 const frameBytes = Number(db.pragma('page_size', { simple: true })) + 24;
 const index = Buffer.alloc(100);
 const bigEndian = os.endianness() === 'BE';
-let shm = null;
 
 /** The log's frames and those already checkpointed, or null when the wal-index cannot be read. */
 function logState() {
+  if (shmFd === null) return null;
   try {
-    shm ??= fs.openSync(`${file}-shm`, 'r');
-    if (fs.readSync(shm, index, 0, index.length, 0) < index.length) return null;
+    if (fs.readSync(shmFd, index, 0, index.length, 0) < index.length) return null;
     const read = (offset) => (bigEndian ? index.readUInt32BE(offset) : index.readUInt32LE(offset));
     return { frames: read(16), backfilled: read(96) };
   } catch {
-    if (shm !== null) fs.closeSync(shm);
-    shm = null;
     return null;
   }
 }
 
 /**
+ * Syncs the database file: what the PASSIVE checkpoint just copied into it reaches the disk
+ * now, outside the hold, instead of in the sync the RESTART makes while writers wait (at c=50
+ * ~1,000 pages: 3 ms). Best effort: the checkpoint syncs anyway.
+ */
+function syncDatabase() {
+  if (databaseFd === null) return;
+  try {
+    fs.fdatasyncSync(databaseFd);
+  } catch {
+    // The checkpoint's own sync covers it.
+  }
+}
+
+/**
+ * A checkpoint that holds writers off (RESTART, TRUNCATE), taking its turn through the writer
+ * gate (writer-gate.ts): HOLDING is raised, so the main thread stands aside before its next
+ * transaction, and the try waits for the main thread's transaction under way, if any, to end
+ * (woken the moment it does). Tried without SQLite's busy handler. With the main thread out of
+ * the way, a busy answer is a reader (or another process's write): tried again every
+ * HOLD_RETRY_MS while the main thread does not need to write, and left to a later look as soon
+ * as it stands aside or HOLD_TRIES_MS have passed.
+ */
+function holdWriters(mode) {
+  db.pragma('busy_timeout = 0');
+  const deadline = performance.now() + HOLD_TRIES_MS;
+  if (gate) Atomics.store(gate, GATE_HOLDING, 1);
+  try {
+    for (;;) {
+      while (gate && Atomics.load(gate, GATE_WRITING) === 1) {
+        const left = deadline - performance.now();
+        if (left <= 0) break;
+        Atomics.wait(gate, GATE_WRITING, 1, left);
+      }
+      const aside = gate !== null && Atomics.load(gate, GATE_WAITING) === 1;
+      const result = run(mode);
+      if (!result.busy || aside || performance.now() >= deadline) return result;
+      if (gate) Atomics.wait(gate, GATE_WAITING, 0, HOLD_RETRY_MS);
+      else Atomics.wait(nap, 0, 0, HOLD_RETRY_MS);
+    }
+  } finally {
+    if (gate) {
+      Atomics.store(gate, GATE_HOLDING, 0);
+      Atomics.notify(gate, GATE_HOLDING);
+    }
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+}
+
+/**
  * A TRUNCATE is owed (`truncate-until-done`: an erasure found the WAL in use): tried at every
- * look, whatever the WAL's size, until one is not busy. Without waiting: a TRUNCATE waits for
- * readers while holding writers off, and the reader that made the erasure's own one busy may
- * read for long (a report, a copy); at the next look it may be done.
+ * look, whatever the WAL's size, until one is not busy. Never waiting for readers (holdWriters):
+ * the reader that made the erasure's own one busy may read for long (a report, a copy); at a
+ * later look it may be done.
  */
 let truncateOwed = false;
 
@@ -131,38 +201,43 @@ function run(mode) {
 }
 
 /**
- * A PASSIVE checkpoint, then for `RESTART` or `TRUNCATE` that one (which holds writers off).
- * `owed`: the TRUNCATE an erasure is owed, tried without waiting (busy timeout 0) and told only
- * once it got through.
+ * A PASSIVE checkpoint, then for `RESTART` or `TRUNCATE` that one (which holds writers off:
+ * holdWriters, after the database file is synced). After one that stayed busy, the next waits
+ * (HOLD_BACKOFF_MIN_MS, doubling): meanwhile only the PASSIVE ones of the interval run.
+ * `owed`: the TRUNCATE an erasure is owed, told only once it got through.
  */
 function checkpoint(mode, owed = false) {
   try {
-    if (owed) db.pragma('busy_timeout = 0');
+    if (mode !== 'PASSIVE' && performance.now() < holdNotBefore) {
+      if (Date.now() - lastPassive < intervalMs) return;
+      mode = 'PASSIVE';
+    }
     const bytes = mode === 'RESTART' ? (logState()?.frames ?? 0) * frameBytes : walSize();
     const result = run('PASSIVE');
     lastPassive = Date.now();
-    if (mode !== 'PASSIVE') {
-      const started = performance.now();
-      const held = run(mode);
-      if (mode === 'TRUNCATE' && !held.busy) truncateOwed = false;
-      if (owed && held.busy) return;
-      parentPort.postMessage({
-        type: 'reset',
-        mode,
-        busy: held.busy,
-        bytesBefore: bytes,
-        bytesAfter: walSize(),
-        ms: performance.now() - started,
-      });
-      return parentPort.postMessage({ type: 'checkpoint', ...held });
-    }
-    parentPort.postMessage({ type: 'checkpoint', ...result });
+    if (mode === 'PASSIVE') return parentPort.postMessage({ type: 'checkpoint', ...result });
+    syncDatabase();
+    const started = performance.now();
+    const held = holdWriters(mode);
+    if (held.busy) {
+      holdBackoffMs = Math.min(HOLD_BACKOFF_MAX_MS, holdBackoffMs === 0 ? HOLD_BACKOFF_MIN_MS : holdBackoffMs * 2);
+      holdNotBefore = performance.now() + holdBackoffMs;
+    } else holdBackoffMs = 0;
+    if (mode === 'TRUNCATE' && !held.busy) truncateOwed = false;
+    if (owed && held.busy) return;
+    parentPort.postMessage({
+      type: 'reset',
+      mode,
+      busy: held.busy,
+      bytesBefore: bytes,
+      bytesAfter: walSize(),
+      ms: performance.now() - started,
+    });
+    parentPort.postMessage({ type: 'checkpoint', ...held });
   } catch (error) {
     failedAt = Date.now();
     lastPassive = failedAt;
     parentPort.postMessage({ type: 'error', message: String(error && error.message ? error.message : error), code: error && error.code });
-  } finally {
-    if (owed) db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   }
 }
 
@@ -182,7 +257,6 @@ parentPort.on('message', (message) => {
   else if (message === 'truncate-until-done') truncateOwed = true;
   else if (message === 'stop') {
     clearTimeout(timer);
-    if (shm !== null) fs.closeSync(shm);
     db.close();
     parentPort.postMessage({ type: 'stopped' });
     parentPort.close();

@@ -65,14 +65,7 @@ describe('startCheckpointer', () => {
     transaction(db, () => insert.run('first', 'x'));
     const backstops = checkpointer.stats().backstops;
     const sizes: number[] = [];
-    const header = Buffer.alloc(20);
-    /** The WAL's log in bytes: the wal-index header's frame count (offset 16 of the -shm file), as the worker reads it. */
-    const logBytes = () => {
-      const fd = fs.openSync(`${file}-shm`, 'r');
-      fs.readSync(fd, header, 0, header.length, 0);
-      fs.closeSync(fd);
-      return header.readUInt32LE(16) * (4096 + 24);
-    };
+    const logBytes = walLog(file);
     // Transactions of one 2 kB row. Once the log is past the mark, the next waits for the worker's
     // reset: on a loaded machine the worker may run late, and writing on would reach the limit,
     // where the backstop truncates (another test's subject).
@@ -95,6 +88,75 @@ describe('startCheckpointer', () => {
     expect(frames * 4120).toBeLessThan(limit);
     await checkpointer.stop();
     expect(fs.statSync(`${file}-wal`).size).toBe(0);
+    db.$client.close();
+  });
+
+  it('takes its turns at the write lock between the connection\'s transactions: with SQLite\'s busy handler off, no transaction meets a reset', async () => {
+    const file = path.join(tempDir(), 'c.db');
+    const db = openDatabase(file);
+    const checkpointer = startCheckpointer(db, file, createLogger('silent'), { intervalMs: 60_000, pollMs: 1, walSizeLimit: 512 * 1024 });
+    const insert = db.$client.prepare('INSERT INTO queues (id, name, tier, created_at) VALUES (?, ?, 1, 0)');
+    transaction(db, () => insert.run('first', 'x'));
+    // A transaction that met the worker's hold inside SQLite now fails at once (SQLITE_BUSY)
+    // instead of sleeping on SQLite's schedule. Before the writer gate, most resets failed one.
+    db.$client.pragma('busy_timeout = 0');
+    const failed: unknown[] = [];
+    for (let i = 0; checkpointer.stats().resets < 5; i++) {
+      if (i > 50_000) throw new Error(`the worker started the WAL over ${checkpointer.stats().resets} times in ${i} transactions`);
+      try {
+        transaction(db, () => insert.run(`q${i}`, 'x'.repeat(2000)));
+      } catch (error) {
+        failed.push(error);
+      }
+      // Between two transactions the server answers requests: 0.3 ms on the same thread.
+      const answered = performance.now() + 0.3;
+      while (performance.now() < answered);
+      // The worker's messages (its resets) arrive between two turns of the event loop.
+      if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(failed).toEqual([]);
+    await checkpointer.stop();
+    db.$client.close();
+  });
+
+  it('holds no writer off while a reader elsewhere keeps the WAL from starting over, and starts it over once the reader is done', async () => {
+    const file = path.join(tempDir(), 'c.db');
+    const db = openDatabase(file);
+    const limit = 8 * 1024 * 1024;
+    const mark = limit / 2;
+    const checkpointer = startCheckpointer(db, file, createLogger('silent'), { intervalMs: 60_000, pollMs: 1, walSizeLimit: limit });
+    const insert = db.$client.prepare('INSERT INTO queues (id, name, tier, created_at) VALUES (?, ?, 1, 0)');
+    transaction(db, () => insert.run('first', 'x'));
+    const logBytes = walLog(file);
+    // A report, a copy, the sqlite3 shell: a snapshot from before the writes below.
+    const reader = new Database(file, { readonly: true });
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM queues').get();
+    let i = 0;
+    while (logBytes() < mark) {
+      transaction(db, () => insert.run(`q${i++}`, 'x'.repeat(2000)));
+      if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Past the mark the worker tries to start the WAL over, and cannot: a second of writes, 5 ms
+    // apart (short of the limit, the backstop's subject).
+    let longest = 0;
+    for (const until = Date.now() + 1000; Date.now() < until; ) {
+      const started = performance.now();
+      transaction(db, () => insert.run(`q${i++}`, 'x'));
+      longest = Math.max(longest, performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(logBytes()).toBeGreaterThan(mark);
+    // Before, the worker's RESTART waited for the reader (its busy timeout, 2 s) while holding every writer off.
+    expect(longest).toBeLessThan(500);
+    reader.exec('COMMIT');
+    reader.close();
+    // The reader done, the WAL is started over (the worker backs off after a busy try: at most a second).
+    await waitFor(() => {
+      transaction(db, () => insert.run(`q${i++}`, 'x'));
+      return logBytes() < mark;
+    });
+    await checkpointer.stop();
     db.$client.close();
   });
 
@@ -151,6 +213,20 @@ describe('startCheckpointer', () => {
     db.$client.close();
   });
 });
+
+/**
+ * The WAL's log in bytes, as the worker reads it: the wal-index header's frame count (offset 16
+ * of the -shm file). The descriptor stays open: closing one drops every POSIX lock this process
+ * holds on the file, SQLite's (a reader's included) among them.
+ */
+function walLog(file: string): () => number {
+  const shm = fs.openSync(`${file}-shm`, 'r');
+  const header = Buffer.alloc(20);
+  return () => {
+    fs.readSync(shm, header, 0, header.length, 0);
+    return header.readUInt32LE(16) * (4096 + 24);
+  };
+}
 
 /** Worker threads start slowly on a loaded machine: the bound is generous, the wait ends as soon as the condition holds. */
 async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {

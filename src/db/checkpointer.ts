@@ -7,7 +7,10 @@
  * checkpoint that briefly holds writers off so that the next writer starts the WAL over from
  * its beginning (the file keeps its length, at most `walSizeLimit`: journal_size_limit).
  * PASSIVE checkpoints alone never finish under sustained writes (new frames keep arriving), so
- * the WAL would never be started over.
+ * the WAL would never be started over. The worker and this connection take turns at the write
+ * lock through the writer gate (writer-gate.ts): the worker tries between two of the
+ * connection's transactions, and a transaction that would begin meanwhile stands aside, woken
+ * the moment the worker is done.
  *
  * The backstop: should writes outrun the worker (a WAL at the full `walSizeLimit`), the next
  * `transaction()` on the server's connection first runs the TRUNCATE checkpoint itself, on the
@@ -24,6 +27,7 @@ import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { guardWrites, type Db } from './client.js';
 import { faultsOf } from './faults.js';
+import { createWriterGate } from './writer-gate.js';
 import { throttledLog, type Logger } from '../logger.js';
 
 export interface CheckpointResult {
@@ -35,8 +39,12 @@ export interface CheckpointResult {
 export interface CheckpointerStats {
   /** Checkpoints that started the WAL over (RESTART past the mark, TRUNCATE to give space back): they hold writers off. */
   resets: number;
-  /** The longest of them (writers wait at most about that long), ms. */
+  /** The longest of them, from the worker's first try (tries while this connection writes included), ms. */
   longestResetMs: number;
+  /** Transactions of this connection that stood aside at the writer gate while the worker held writers off. */
+  writerWaits: number;
+  /** The longest of those waits, ms. */
+  longestWriterWaitMs: number;
   /** The largest WAL seen before a truncation, bytes. */
   largestWalBytes: number;
   /** Truncations the backstop ran on the event loop because the WAL reached the limit. */
@@ -91,13 +99,44 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
   // The worker checks it opened this very file: a new file at the path (the old one deleted or
   // replaced) must never get this connection's WAL checkpointed into it.
   const { dev, ino } = fs.statSync(file);
-  const workerData = { file, dev, ino, intervalMs: options.intervalMs ?? 1000, pollMs: options.pollMs ?? 10, walSizeLimit };
+  const gate = createWriterGate();
+  const workerData = {
+    file,
+    dev,
+    ino,
+    intervalMs: options.intervalMs ?? 1000,
+    pollMs: options.pollMs ?? 10,
+    walSizeLimit,
+    gateBuffer: gate.buffer,
+    // Never closed, by design: closing a descriptor drops every POSIX lock the process holds on
+    // the file, SQLite's included (checkpoint-worker.js). One of each per checkpointer.
+    databaseFd: openForReading(file),
+    shmFd: openForReading(`${file}-shm`),
+  };
   let last: CheckpointResult | null = null;
-  const stats: CheckpointerStats = { resets: 0, longestResetMs: 0, largestWalBytes: 0, backstops: 0, restarts: 0 };
+  const stats: CheckpointerStats = { resets: 0, longestResetMs: 0, writerWaits: 0, longestWriterWaitMs: 0, largestWalBytes: 0, backstops: 0, restarts: 0 };
   const walFile = `${file}-wal`;
   const walBytes = () => fs.statSync(walFile, { throwIfNoEntry: false })?.size ?? 0;
   const pause = new Int32Array(new SharedArrayBuffer(4));
-  guardWrites(db, function walBackstop() {
+  // A transaction stands aside for the worker at most the connection's busy timeout (as it is now).
+  const busyTimeoutMs = Number(db.$client.pragma('busy_timeout', { simple: true }));
+  guardWrites(db, {
+    before() {
+      const waited = gate.enter(busyTimeoutMs);
+      if (waited > 0) {
+        stats.writerWaits++;
+        stats.longestWriterWaitMs = Math.max(stats.longestWriterWaitMs, waited);
+      }
+      try {
+        walBackstop();
+      } catch (error) {
+        gate.leave();
+        throw error;
+      }
+    },
+    after: () => gate.leave(),
+  });
+  function walBackstop() {
     const bytes = walBytes();
     if (bytes < walSizeLimit) return;
     const started = performance.now();
@@ -122,7 +161,7 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
     } catch (error) {
       logFailure('backstop', 'warn', 'WAL checkpoint before a write failed', { error: (error as Error).message, code: (error as { code?: unknown }).code, database: file });
     }
-  });
+  }
   // An erasure found the WAL in use: it is truncated as soon as a checkpoint can (retried by the
   // worker until one is not busy; told again to a worker started after a death).
   let truncateOwed = false;
@@ -133,7 +172,7 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
       stats.resets++;
       stats.longestResetMs = Math.max(stats.longestResetMs, m.ms);
       stats.largestWalBytes = Math.max(stats.largestWalBytes, m.bytesBefore);
-      if (m.busy) logger.warn('WAL past its mark and the checkpoint that starts it over could not get the lock; retrying', { mode: m.mode, walBytes: m.bytesBefore, limit: walSizeLimit });
+      if (m.busy) logFailure('reset', 'warn', 'WAL past its mark and the checkpoint that starts it over could not get the lock (a reader elsewhere); retrying', { mode: m.mode, walBytes: m.bytesBefore, limit: walSizeLimit });
       else logger.debug(m.mode === 'TRUNCATE' ? 'WAL truncated' : 'WAL started over', { walBytes: m.bytesBefore, ms: Math.round(m.ms) });
     }
     if (m.type === 'error') logFailure('checkpoint', 'warn', 'WAL checkpoint failed', { error: m.message, code: m.code, database: file });
@@ -162,6 +201,8 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
     spawned.on('error', (error) => logger.error('checkpoint worker failed', { error }));
     spawned.on('exit', (code) => {
       running = false;
+      // A worker that died trying to hold writers off leaves no writer waiting for it.
+      gate.release();
       if (stopping) return;
       quickDeaths = Date.now() - startedAt < RESTART_RESET_MS ? quickDeaths + 1 : 1;
       const delay = Math.min(RESTART_MAX_MS, RESTART_MIN_MS * 2 ** (quickDeaths - 1));
@@ -228,4 +269,13 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
       }
     },
   };
+}
+
+/** A read-only descriptor of `file`, or null when it cannot be opened (the worker then does without). */
+function openForReading(file: string): number | null {
+  try {
+    return fs.openSync(file, 'r');
+  } catch {
+    return null;
+  }
 }

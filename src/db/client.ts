@@ -83,22 +83,35 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   return db;
 }
 
-const walGuards = new WeakMap<Sqlite, () => void>();
+/** What the checkpointer runs around every write transaction of the server's connection (checkpointer.ts). */
+export interface WriteGuard {
+  /** Before it begins: the writer gate (stand aside while the checkpoint worker holds writers off), then the WAL size backstop. */
+  before(): void;
+  /** Once it is over, committed, rolled back or never begun: the writer gate opened for the worker. */
+  after(): void;
+}
 
-/** Runs before every `transaction()` on this connection (the WAL size backstop, checkpointer.ts). */
-export function guardWrites(db: Db, guard: () => void): void {
-  walGuards.set(db.$client, guard);
+const writeGuards = new WeakMap<Sqlite, WriteGuard>();
+
+export function guardWrites(db: Db, guard: WriteGuard): void {
+  writeGuards.set(db.$client, guard);
 }
 
 /**
  * What must run before a write transaction begins on this connection (`transaction()` here,
  * group-commit.ts too): refused at once while the database refuses writes (its file is gone
- * or damaged: faults.ts), then the WAL backstop.
+ * or damaged: faults.ts), then the write guard. Every call is followed by `writeEnded` once the
+ * transaction is over (or failed to begin).
  */
 export function beforeWrite(db: Db): void {
   const refused = faultsOf(db.$client).refusalError();
   if (refused) throw refused;
-  walGuards.get(db.$client)?.();
+  writeGuards.get(db.$client)?.before();
+}
+
+/** The write transaction that `beforeWrite` let begin is over (or never began). */
+export function writeEnded(db: Db): void {
+  writeGuards.get(db.$client)?.after();
 }
 
 /**
@@ -179,5 +192,7 @@ export function transaction<T>(db: Db, fn: () => T): T {
   } catch (error) {
     afterWrite(db, error);
     throw error;
+  } finally {
+    writeEnded(db);
   }
 }

@@ -20,7 +20,7 @@
  * mid-way) go first into the next turn rather than a new transaction now, so that callers
  * answered now do not run inside it.
  */
-import { afterWrite, beforeWrite, inSavepoint, rollBackSavepoint, type Db } from './client.js';
+import { afterWrite, beforeWrite, inSavepoint, rollBackSavepoint, writeEnded, type Db } from './client.js';
 import { statement } from './fast.js';
 import { beginImmediate } from './begin.js';
 import type { Committer, GroupCommitStats, Outcome, Unit } from './group-commit.js';
@@ -139,6 +139,8 @@ async function runAloneAsync(db: Db, stats: GroupCommitStats, committer: Committ
     afterWrite(db, error);
     unit.reject(error);
     return [];
+  } finally {
+    writeEnded(db);
   }
   committer.open = 0;
   afterWrite(db);
@@ -157,6 +159,7 @@ async function runGroupAsync(db: Db, committer: Committer, units: Unit[]): Promi
     beginImmediate(db);
     committer.open = ++committer.serial;
   } catch (error) {
+    writeEnded(db);
     afterWrite(db, error);
     for (const unit of units) unit.reject(error);
     return [];

@@ -32,7 +32,7 @@
  * holding one runs in group-commit-async.ts, awaiting each unit before the next; such a unit
  * must await only the database, or it fails with UnitAwaitedIoError.
  */
-import { afterWrite, beforeWrite, inSavepoint, type Db, type Sqlite } from './client.js';
+import { afterWrite, beforeWrite, inSavepoint, writeEnded, type Db, type Sqlite } from './client.js';
 import { statement } from './fast.js';
 import { beginImmediate } from './begin.js';
 import { flushAsync, inSavepointAsync, nestedRefusal } from './group-commit-async.js';
@@ -179,6 +179,8 @@ function runAlone(db: Db, stats: GroupCommitStats, unit: Unit): void {
     afterWrite(db, error);
     unit.reject(error);
     return;
+  } finally {
+    writeEnded(db);
   }
   afterWrite(db);
   unit.resolve(value);
@@ -222,6 +224,7 @@ function runGroup(db: Db, committer: Committer, units: Unit[]): { rest: Unit[]; 
     beforeWrite(db);
     beginImmediate(db);
   } catch (error) {
+    writeEnded(db);
     afterWrite(db, error);
     for (const unit of units) unit.reject(error);
     return { rest: [], later: [] };

@@ -3,7 +3,7 @@
  * async one (group-commit-async.ts): how a failing unit is recorded, and the COMMIT that
  * answers every unit of the group.
  */
-import { afterWrite, type Db } from './client.js';
+import { afterWrite, writeEnded, type Db } from './client.js';
 import { statement } from './fast.js';
 import { isStorageFull } from './faults.js';
 import type { Outcome, Unit } from './group-commit.js';
@@ -26,7 +26,8 @@ export function recordFailure(db: Db, outcomes: Outcome[], error: unknown): { lo
  * Commits the group's transaction, if SQLite still has it open, and answers each unit with its
  * outcome — a failed COMMIT fails every unit that had succeeded. `full`: a unit was refused for
  * lack of space, so this commit (of smaller units) proves nothing about space. The group's new
- * search documents go into the index first (search-staging.ts).
+ * search documents go into the index first (search-staging.ts). The transaction is over for the
+ * write guard before any unit is answered (writeEnded).
  */
 export function commitGroup(db: Db, units: Unit[], outcomes: Outcome[], full: boolean): void {
   if (db.$client.inTransaction) {
@@ -40,6 +41,7 @@ export function commitGroup(db: Db, units: Unit[], outcomes: Outcome[], full: bo
       for (let j = 0; j < outcomes.length; j++) if (outcomes[j]!.ok) outcomes[j] = { ok: false, error };
     }
   }
+  writeEnded(db);
   stopStaging(db);
   units.forEach((unit, j) => {
     const outcome = outcomes[j]!;
