@@ -46,7 +46,7 @@ describe('erasing a customer while another connection reads', () => {
       expect(Date.now() - started).toBeLessThan(2500);
       reader.exec('COMMIT');
 
-      // The checkpointer looks every 10 ms; allow it a few seconds (its busy wait is 2 s).
+      // The checkpointer looks every 10 ms, backing off to a second after a try the reader kept busy: allow it a few seconds.
       const deadline = Date.now() + 8000;
       while (walHolds(dbPath, MARKER) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(walHolds(dbPath, MARKER), 'WAL').toBe(false);
