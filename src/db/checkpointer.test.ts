@@ -160,6 +160,30 @@ describe('startCheckpointer', () => {
     db.$client.close();
   });
 
+  it('keeps a write at the WAL limit waiting at most a second while a reader elsewhere keeps the WAL from being emptied', async () => {
+    const file = path.join(tempDir(), 'c.db');
+    const db = openDatabase(file);
+    const limit = 256 * 1024;
+    // The worker looks only once a minute: the backstop alone meets the reader.
+    const checkpointer = startCheckpointer(db, file, createLogger('silent'), { intervalMs: 60_000, pollMs: 60_000, walSizeLimit: limit });
+    const insert = db.$client.prepare('INSERT INTO queues (id, name, tier, created_at) VALUES (?, ?, 1, 0)');
+    transaction(db, () => insert.run('first', 'x'));
+    // A report, a copy, the sqlite3 shell: a snapshot the WAL cannot be emptied under.
+    const reader = new Database(file, { readonly: true });
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM queues').get();
+    let i = 0;
+    while (fs.statSync(`${file}-wal`).size < limit) insert.run(`q${i++}`, 'x'.repeat(2000));
+    // The connection's busy timeout is 5 s; the backstop's bound, a second.
+    const started = performance.now();
+    transaction(db, () => insert.run(`q${i++}`, 'x'));
+    expect(performance.now() - started).toBeLessThan(2000);
+    reader.exec('COMMIT');
+    reader.close();
+    await checkpointer.stop();
+    db.$client.close();
+  });
+
   it('restarts a worker that dies, and logs its death', async () => {
     const file = path.join(tempDir(), 'c.db');
     const db = openDatabase(file);

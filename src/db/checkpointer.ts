@@ -25,6 +25,7 @@
  */
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { withBusyTimeout } from './begin.js';
 import { guardWrites, type Db } from './client.js';
 import { faultsOf } from './faults.js';
 import { createWriterGate } from './writer-gate.js';
@@ -141,10 +142,14 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
     if (bytes < walSizeLimit) return;
     const started = performance.now();
     try {
-      // Busy: the worker is checkpointing right now. Wait for it (blocking: this is the
-      // throttle) until the WAL is back under the limit, at most BACKSTOP_MAX_WAIT_MS.
+      // Busy: the worker is checkpointing right now, or a reader elsewhere keeps the WAL from
+      // being emptied. Wait (blocking: this is the throttle) until the WAL is back under the
+      // limit, at most BACKSTOP_MAX_WAIT_MS in all: SQLite's busy handler, which the TRUNCATE
+      // calls while it waits for readers, gets only the time left (the connection's own busy
+      // timeout, 5 s, held every write that long while a reader elsewhere read on).
       for (;;) {
-        const [result] = db.$client.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+        const left = Math.max(1, Math.ceil(BACKSTOP_MAX_WAIT_MS - (performance.now() - started)));
+        const [result] = withBusyTimeout(db.$client, left, () => db.$client.pragma('wal_checkpoint(TRUNCATE)')) as { busy: number }[];
         if (!result?.busy) {
           stats.backstops++;
           break;
