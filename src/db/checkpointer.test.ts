@@ -160,12 +160,13 @@ describe('startCheckpointer', () => {
     db.$client.close();
   });
 
-  it('keeps a write at the WAL limit waiting at most a second while a reader elsewhere keeps the WAL from being emptied', async () => {
+  it('keeps a write at the WAL limit waiting at most a second while a reader elsewhere keeps the WAL from being emptied, and says so once a minute', async () => {
     const file = path.join(tempDir(), 'c.db');
     const db = openDatabase(file);
     const limit = 256 * 1024;
+    const lines: string[] = [];
     // The worker looks only once a minute: the backstop alone meets the reader.
-    const checkpointer = startCheckpointer(db, file, createLogger('silent'), { intervalMs: 60_000, pollMs: 60_000, walSizeLimit: limit });
+    const checkpointer = startCheckpointer(db, file, createLogger('info', (l) => lines.push(l)), { intervalMs: 60_000, pollMs: 60_000, walSizeLimit: limit });
     const insert = db.$client.prepare('INSERT INTO queues (id, name, tier, created_at) VALUES (?, ?, 1, 0)');
     transaction(db, () => insert.run('first', 'x'));
     // A report, a copy, the sqlite3 shell: a snapshot the WAL cannot be emptied under.
@@ -174,10 +175,14 @@ describe('startCheckpointer', () => {
     reader.prepare('SELECT count(*) FROM queues').get();
     let i = 0;
     while (fs.statSync(`${file}-wal`).size < limit) insert.run(`q${i++}`, 'x'.repeat(2000));
-    // The connection's busy timeout is 5 s; the backstop's bound, a second.
-    const started = performance.now();
-    transaction(db, () => insert.run(`q${i++}`, 'x'));
-    expect(performance.now() - started).toBeLessThan(2000);
+    // Every write while the reader reads meets the backstop: the connection's busy timeout is
+    // 5 s, the backstop's bound a second.
+    for (let n = 0; n < 2; n++) {
+      const started = performance.now();
+      transaction(db, () => insert.run(`q${i++}`, 'x'));
+      expect(performance.now() - started).toBeLessThan(2000);
+    }
+    expect(lines.filter((l) => l.includes('WAL over its size limit'))).toHaveLength(1);
     reader.exec('COMMIT');
     reader.close();
     await checkpointer.stop();

@@ -156,7 +156,8 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
         }
         if (walBytes() < walSizeLimit) break;
         if (performance.now() - started > BACKSTOP_MAX_WAIT_MS) {
-          logger.warn('WAL over its size limit and no checkpoint could empty it', { walBytes: walBytes(), limit: walSizeLimit });
+          // Every write meets it while a reader elsewhere reads on: told once a minute.
+          logFailure('backstop-busy', 'warn', 'WAL over its size limit and no checkpoint could empty it', { walBytes: walBytes(), limit: walSizeLimit, database: file });
           break;
         }
         Atomics.wait(pause, 0, 0, 2);
