@@ -77,6 +77,10 @@ export interface CheckpointerOptions {
 export const DEFAULT_WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 /** The longest a write waits for the WAL to be emptied when it is at the limit. */
 const BACKSTOP_MAX_WAIT_MS = 1000;
+/** How long the backstop's TRUNCATE waits for readers elsewhere to finish before it calls the WAL pinned. */
+const BACKSTOP_READER_WAIT_MS = 100;
+/** While a reader elsewhere pins the WAL, the backstop is not tried again for this long: writes go on. */
+const BACKSTOP_PINNED_MS = 1000;
 /** A dead worker is started again after this long, doubling while it keeps dying (up to the max). */
 const RESTART_MIN_MS = 100;
 const RESTART_MAX_MS = 30_000;
@@ -137,27 +141,35 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
     },
     after: () => gate.leave(),
   });
+  // A reader elsewhere (a backup, a report, the sqlite3 shell) keeps the WAL from being emptied
+  // until it is done: meanwhile writes go on and the WAL grows past the limit.
+  let pinnedUntil = 0;
   function walBackstop() {
     const bytes = walBytes();
     if (bytes < walSizeLimit) return;
     const started = performance.now();
+    if (started < pinnedUntil) return;
     try {
-      // Busy: the worker is checkpointing right now, or a reader elsewhere keeps the WAL from
-      // being emptied. Wait (blocking: this is the throttle) until the WAL is back under the
-      // limit, at most BACKSTOP_MAX_WAIT_MS in all: SQLite's busy handler, which the TRUNCATE
-      // calls while it waits for readers, gets only the time left (the connection's own busy
-      // timeout, 5 s, held every write that long while a reader elsewhere read on).
+      // Busy without a result: another checkpoint (the worker's PASSIVE) is running. Wait for it
+      // (blocking: this is the throttle) until the WAL is back under the limit, at most
+      // BACKSTOP_MAX_WAIT_MS in all. Busy with a result: the TRUNCATE ran and readers elsewhere
+      // kept it from emptying the WAL for BACKSTOP_READER_WAIT_MS (its busy timeout, not the
+      // connection's 5 s). Throttling writes would not bound the WAL then (each still appends),
+      // only stall the server — every write waited 1 s (5 s before) for as long as an online
+      // backup read: the WAL is left to grow until the reader is done.
       for (;;) {
         const left = Math.max(1, Math.ceil(BACKSTOP_MAX_WAIT_MS - (performance.now() - started)));
-        const [result] = withBusyTimeout(db.$client, left, () => db.$client.pragma('wal_checkpoint(TRUNCATE)')) as { busy: number }[];
+        const [result] = withBusyTimeout(db.$client, Math.min(left, BACKSTOP_READER_WAIT_MS), () => db.$client.pragma('wal_checkpoint(TRUNCATE)')) as { busy: number; log: number }[];
         if (!result?.busy) {
           stats.backstops++;
           break;
         }
         if (walBytes() < walSizeLimit) break;
-        if (performance.now() - started > BACKSTOP_MAX_WAIT_MS) {
+        const pinned = result.log >= 0;
+        if (pinned || performance.now() - started > BACKSTOP_MAX_WAIT_MS) {
+          if (pinned) pinnedUntil = performance.now() + BACKSTOP_PINNED_MS;
           // Every write meets it while a reader elsewhere reads on: told once a minute.
-          logFailure('backstop-busy', 'warn', 'WAL over its size limit and no checkpoint could empty it', { walBytes: walBytes(), limit: walSizeLimit, database: file });
+          logFailure('backstop-busy', 'warn', pinned ? 'WAL over its size limit and a reader elsewhere keeps it from being emptied; writes go on, the WAL grows until the reader is done' : 'WAL over its size limit and no checkpoint could empty it', { walBytes: walBytes(), limit: walSizeLimit, database: file });
           break;
         }
         Atomics.wait(pause, 0, 0, 2);
