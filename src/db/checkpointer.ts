@@ -156,15 +156,21 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
       // kept it from emptying the WAL for BACKSTOP_READER_WAIT_MS (its busy timeout, not the
       // connection's 5 s). Throttling writes would not bound the WAL then (each still appends),
       // only stall the server — every write waited 1 s (5 s before) for as long as an online
-      // backup read: the WAL is left to grow until the reader is done.
+      // backup read: the WAL is left to grow until the reader is done. (Busy with a result also
+      // when another process holds the write lock: the next try comes a second later as well.)
+      let emptied = false;
       for (;;) {
         const left = Math.max(1, Math.ceil(BACKSTOP_MAX_WAIT_MS - (performance.now() - started)));
         const [result] = withBusyTimeout(db.$client, Math.min(left, BACKSTOP_READER_WAIT_MS), () => db.$client.pragma('wal_checkpoint(TRUNCATE)')) as { busy: number; log: number }[];
         if (!result?.busy) {
           stats.backstops++;
+          emptied = true;
           break;
         }
-        if (walBytes() < walSizeLimit) break;
+        if (walBytes() < walSizeLimit) {
+          emptied = true;
+          break;
+        }
         const pinned = result.log >= 0;
         if (pinned || performance.now() - started > BACKSTOP_MAX_WAIT_MS) {
           if (pinned) pinnedUntil = performance.now() + BACKSTOP_PINNED_MS;
@@ -175,7 +181,7 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
         Atomics.wait(pause, 0, 0, 2);
       }
       stats.largestWalBytes = Math.max(stats.largestWalBytes, bytes);
-      logger.debug('WAL at its size limit: truncated before the next write', { walBytes: bytes, ms: Math.round(performance.now() - started) });
+      if (emptied) logger.debug('WAL at its size limit: truncated before the next write', { walBytes: bytes, ms: Math.round(performance.now() - started) });
     } catch (error) {
       logFailure('backstop', 'warn', 'WAL checkpoint before a write failed', { error: (error as Error).message, code: (error as { code?: unknown }).code, database: file });
     }
