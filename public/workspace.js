@@ -398,9 +398,18 @@
     var ta = body();
     if (ta) savedText.set(ta, ta.value);
   });
-  // Text the page could not keep where it was typed, shown read-only to copy: each under its
-  // label (tied to its field: `idPrefix` + its place), `rows` lines high.
-  function appendKeptTexts(box, texts, idPrefix, rows) {
+  // Text the page could not keep where it was typed, shown read-only to copy: a `tag` box `id`
+  // saying `introText` (its paragraph `id`-intro), then each text under its label (tied to its
+  // field: `id`-its place), `rows` lines high.
+  function keptTextsBox(tag, id, introText, texts, rows) {
+    var box = document.createElement(tag);
+    box.className = 'alert alert-info';
+    box.id = id;
+    var intro = document.createElement('p');
+    intro.id = id + '-intro';
+    intro.textContent = introText;
+    box.appendChild(intro);
+    var idPrefix = id + '-';
     texts.forEach(function (t, i) {
       var label = document.createElement('label');
       label.setAttribute('for', idPrefix + i);
@@ -413,6 +422,7 @@
       box.appendChild(label);
       box.appendChild(area);
     });
+    return box;
   }
   function showLeftBehind() {
     var notice = document.getElementById('moved-notice');
@@ -425,16 +435,10 @@
       texts = null;
     }
     if (!Array.isArray(texts) || !texts.length) return;
-    var box = document.createElement('section');
-    box.className = 'alert alert-info';
-    box.id = 'moved-unsent';
-    box.setAttribute('aria-labelledby', 'moved-unsent-intro');
-    var intro = document.createElement('p');
-    intro.id = 'moved-unsent-intro';
-    intro.textContent = 'Not sent: what you were writing on ' + ref + '. You cannot open the case now, so it is kept here to copy (in this tab, until you dismiss it).';
-    box.appendChild(intro);
-    appendKeptTexts(
-      box,
+    var box = keptTextsBox(
+      'section',
+      'moved-unsent',
+      'Not sent: what you were writing on ' + ref + '. You cannot open the case now, so it is kept here to copy (in this tab, until you dismiss it).',
       texts
         .filter(function (t) {
           return t && typeof t.text === 'string';
@@ -442,9 +446,9 @@
         .map(function (t) {
           return { label: t.mode === 'internal' ? 'Your internal note' : 'Your reply', text: t.text };
         }),
-      'moved-unsent-',
       4,
     );
+    box.setAttribute('aria-labelledby', 'moved-unsent-intro');
     var dismiss = document.createElement('button');
     dismiss.type = 'button';
     dismiss.className = 'secondary';
@@ -555,21 +559,16 @@
       if (details) details.open = true;
     });
     if (homeless.length === 0) return;
-    var box = document.createElement('div');
-    box.className = 'alert alert-info';
-    box.id = 'actions-kept-text';
-    box.setAttribute('role', 'status');
-    var intro = document.createElement('p');
-    intro.textContent = 'The case changed while you typed: that form is not offered now. Your text is kept here to copy.';
-    box.appendChild(intro);
-    appendKeptTexts(
-      box,
+    var box = keptTextsBox(
+      'div',
+      'actions-kept-text',
+      'The case changed while you typed: that form is not offered now. Your text is kept here to copy.',
       homeless.map(function (t) {
         return { label: t.label, text: t.shown };
       }),
-      'actions-kept-text-',
       3,
     );
+    box.setAttribute('role', 'status');
     var heading = panel.querySelector('h2');
     panel.insertBefore(box, heading ? heading.nextSibling : panel.firstChild);
   }
