@@ -148,15 +148,7 @@ describe('live chat: races between the stream and the window’s requests', () =
       await route.continue();
     });
     // A line on its way (its answer held at the network) when the visitor presses End.
-    let releaseLine!: () => void;
-    const lineHeld = new Promise<void>((resolve) => (releaseLine = resolve));
-    const posted: string[] = [];
-    await visitor.route('**/chat/api/messages', async (route) => {
-      if (route.request().method() !== 'POST') return route.continue();
-      posted.push(route.request().postData() ?? '');
-      await lineHeld;
-      await route.continue();
-    });
+    const { posted, release: releaseLine } = await holdLines(visitor);
     const input = frame.getByLabel('Your message');
     await input.fill('Please cancel order 7781.');
     await input.press('Enter');
@@ -205,15 +197,7 @@ describe('live chat: races between the stream and the window’s requests', () =
       ends.push(route.request().postData() ?? '');
       await route.continue();
     });
-    let releaseLine!: () => void;
-    const lineHeld = new Promise<void>((resolve) => (releaseLine = resolve));
-    const posted: string[] = [];
-    await visitor.route('**/chat/api/messages', async (route) => {
-      if (route.request().method() !== 'POST') return route.continue();
-      posted.push(route.request().postData() ?? '');
-      await lineHeld;
-      await route.continue();
-    });
+    const { posted, release: releaseLine } = await holdLines(visitor);
     await input.fill('It is order 5521.');
     await input.press('Enter');
     await expect.poll(() => posted.length).toBe(1);
@@ -344,3 +328,17 @@ describe('live chat: races between the stream and the window’s requests', () =
     expect(suite.problems()).toEqual([]);
   });
 });
+
+/** Holds the visitor's lines (their POSTs) at the network until `release`; `posted` has their bodies as sent. */
+async function holdLines(visitor: Page): Promise<{ posted: string[]; release: () => void }> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const posted: string[] = [];
+  await visitor.route('**/chat/api/messages', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    posted.push(route.request().postData() ?? '');
+    await held;
+    await route.continue();
+  });
+  return { posted, release };
+}
