@@ -26,7 +26,9 @@ import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-const { file, dev, ino, intervalMs, pollMs, walSizeLimit, gateBuffer, databaseFd, shmFd } = workerData;
+const { file, dev, ino, intervalMs, pollMs, walSizeLimit, gateBuffer, gateIndices, databaseFd, shmFd } = workerData;
+/** The writer gate's layout, as writer-gate.ts has it. */
+const [GATE_WRITING, GATE_HOLDING, GATE_WAITING] = gateIndices;
 const walFile = `${file}-wal`;
 const folder = path.dirname(path.resolve(file));
 const usualTruncateAt = Math.min(walSizeLimit / 2, 8 * 1024 * 1024);
@@ -39,10 +41,6 @@ const HOLD_RETRY_MS = 0.2;
 /** After one that stayed busy (a reader elsewhere: the WAL cannot start over until it is done), the next waits this long, doubling up to the max. */
 const HOLD_BACKOFF_MIN_MS = 10;
 const HOLD_BACKOFF_MAX_MS = 1000;
-/** The writer gate's layout (writer-gate.ts). */
-const GATE_WRITING = 0;
-const GATE_HOLDING = 1;
-const GATE_WAITING = 2;
 /** After a failed checkpoint (a full disk, say), wait this long before the next one. */
 const RETRY_AFTER_ERROR_MS = 1000;
 /** How often the free space on the database's disk is looked at. */
@@ -58,8 +56,7 @@ if (opened.dev !== dev || opened.ino !== ino) {
 }
 db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
 
-const gate = gateBuffer ? new Int32Array(gateBuffer) : null;
-const nap = new Int32Array(new SharedArrayBuffer(4));
+const gate = new Int32Array(gateBuffer);
 
 let timer = null;
 let lastPassive = Date.now();
@@ -146,25 +143,22 @@ function syncDatabase() {
 function holdWriters(mode) {
   db.pragma('busy_timeout = 0');
   const deadline = performance.now() + HOLD_TRIES_MS;
-  if (gate) Atomics.store(gate, GATE_HOLDING, 1);
+  Atomics.store(gate, GATE_HOLDING, 1);
   try {
     for (;;) {
-      while (gate && Atomics.load(gate, GATE_WRITING) === 1) {
+      while (Atomics.load(gate, GATE_WRITING) === 1) {
         const left = deadline - performance.now();
         if (left <= 0) break;
         Atomics.wait(gate, GATE_WRITING, 1, left);
       }
-      const aside = gate !== null && Atomics.load(gate, GATE_WAITING) === 1;
+      const aside = Atomics.load(gate, GATE_WAITING) === 1;
       const result = run(mode);
       if (!result.busy || aside || performance.now() >= deadline) return result;
-      if (gate) Atomics.wait(gate, GATE_WAITING, 0, HOLD_RETRY_MS);
-      else Atomics.wait(nap, 0, 0, HOLD_RETRY_MS);
+      Atomics.wait(gate, GATE_WAITING, 0, HOLD_RETRY_MS);
     }
   } finally {
-    if (gate) {
-      Atomics.store(gate, GATE_HOLDING, 0);
-      Atomics.notify(gate, GATE_HOLDING);
-    }
+    Atomics.store(gate, GATE_HOLDING, 0);
+    Atomics.notify(gate, GATE_HOLDING);
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   }
 }

@@ -28,7 +28,7 @@ import { Worker } from 'node:worker_threads';
 import { withBusyTimeout } from './begin.js';
 import { guardWrites, type Db } from './client.js';
 import { faultsOf } from './faults.js';
-import { createWriterGate } from './writer-gate.js';
+import { createWriterGate, GATE_HOLDING, GATE_WAITING, GATE_WRITING } from './writer-gate.js';
 import { throttledLog, type Logger } from '../logger.js';
 
 export interface CheckpointResult {
@@ -113,6 +113,7 @@ export function startCheckpointer(db: Db, file: string, logger: Logger, options:
     pollMs: options.pollMs ?? 10,
     walSizeLimit,
     gateBuffer: gate.buffer,
+    gateIndices: [GATE_WRITING, GATE_HOLDING, GATE_WAITING],
     // Never closed, by design: closing a descriptor drops every POSIX lock the process holds on
     // the file, SQLite's included (checkpoint-worker.js). One of each per checkpointer.
     databaseFd: openForReading(file),

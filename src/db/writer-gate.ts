@@ -22,7 +22,7 @@
  * and waits exactly as long as the hold lasts. SQLite's locks stay the truth: the gate only
  * orders who asks; a writer in another process still meets SQLite's busy handler as before.
  *
- * The worker uses the same indices (GATE_* there).
+ * The worker gets these indices with the buffer (workerData).
  */
 export const GATE_WRITING = 0;
 export const GATE_HOLDING = 1;
