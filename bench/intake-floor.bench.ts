@@ -21,7 +21,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { systemClock } from '../src/clock.js';
-import { openDatabase } from '../src/db/client.js';
+import { openDatabase, registerSqlFunctions } from '../src/db/client.js';
 import { createServices } from '../src/compose.js';
 import { createCase } from '../src/cases/create-case.js';
 import type { Actor } from '../src/roles.js';
@@ -134,6 +134,7 @@ function replay(file: string, sample: readonly Written[], variant: (typeof VARIA
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    registerSqlFunctions(db);
     for (const sql of variant.sql(db)) db.exec(sql);
     db.exec('CREATE TABLE bare (id INTEGER PRIMARY KEY AUTOINCREMENT, subject TEXT NOT NULL, description TEXT NOT NULL, customer TEXT NOT NULL, created_at INTEGER NOT NULL)');
     const caseColumns = Object.keys(sample[0]!.case);
