@@ -134,6 +134,7 @@ function replay(file: string, sample: readonly Written[], variant: (typeof VARIA
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    db.pragma('secure_delete = ON');
     registerSqlFunctions(db);
     for (const sql of variant.sql(db)) db.exec(sql);
     db.exec('CREATE TABLE bare (id INTEGER PRIMARY KEY AUTOINCREMENT, subject TEXT NOT NULL, description TEXT NOT NULL, customer TEXT NOT NULL, created_at INTEGER NOT NULL)');

@@ -159,9 +159,9 @@ export async function backupDatabase(source: string, target: string, options: { 
     // The copy keeps the source's WAL mode, and every later open of it would leave -wal and
     // -shm files beside it: a backup is one self-contained file (the server turns WAL on again).
     // Vacuumed: the online backup copies every page as it is, free pages and the free space in
-    // pages included, which may still hold bytes of rows updated or deleted before (a customer's
-    // words after their erasure: secure_delete is on for the erasure only, docs/privacy.md).
-    // Rebuilt, the copy holds only what the database holds now.
+    // pages included. A database written before secure_delete was on for good (openDatabase)
+    // may still hold bytes of rows updated or deleted there (a customer's words after their
+    // erasure, docs/privacy.md). Rebuilt, the copy holds only what the database holds now.
     const copy = new Database(partial);
     copy.pragma('journal_mode = DELETE');
     copy.exec('VACUUM');
