@@ -4,7 +4,9 @@
  * mail is flagged \Seen or moved, a new UIDVALIDITY re-reads the mailbox safely, and a server
  * that refuses the login is logged and retried while Casebook keeps serving.
  */
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SET_ASIDE_FOLDER, startImapPoller, type ImapPoller } from '../../src/channels/email/imap.js';
 import type { ImapMailboxConfig } from '../../src/channels/email/imap-config.js';
@@ -131,6 +133,15 @@ async function recreate(mailbox: string): Promise<void> {
   } finally {
     await client.logout();
   }
+}
+
+/** The files of a mailbox's mail in Dovecot's maildir (INBOX at the root, other folders as `.Name`). */
+function mailFiles(mailbox: string): string[] {
+  const folder = path.join(dovecot.dir, 'mail', dovecot.user, 'Maildir', mailbox === 'INBOX' ? '' : `.${mailbox}`);
+  return ['new', 'cur'].flatMap((sub) => {
+    const dir = path.join(folder, sub);
+    return fs.existsSync(dir) ? fs.readdirSync(dir).map((name) => path.join(dir, name)) : [];
+  });
 }
 
 const label = (mailbox = 'INBOX') => `imap://casebook@127.0.0.1:${dovecot.port}/${mailbox}`;
@@ -352,6 +363,58 @@ describe('reading an IMAP mailbox', () => {
     }
     await until(async () => (await allCases()).length === 2, 'the mail moved back filed');
     expect((await allCases()).map((c) => c.subject)).toEqual(['Printer on fire', 'Poison pill']);
+  });
+
+  it('sets a mail the server cannot hand over aside after repeated attempts (Dovecot drops the connection at its FETCH), and reads the mail behind it', async () => {
+    harness();
+    await recreate('Unreadable');
+    await recreate(SET_ASIDE_FOLDER);
+    const broken = mail('Lost in the server');
+    const brokenUid = await dovecot.deliver(broken.raw, 'Unreadable');
+    const behind = mail('Scanner offline');
+    const behindUid = await dovecot.deliver(behind.raw, 'Unreadable');
+    // The broken mail's file cannot be read by the server (a disk error, a bad restore): its
+    // FETCH fails, and Dovecot answers that by closing the connection.
+    const files = mailFiles('Unreadable').filter((f) => fs.readFileSync(f, 'utf8').includes(broken.messageId));
+    expect(files).toHaveLength(1);
+    const inode = fs.statSync(files[0]!).ino;
+    fs.chmodSync(files[0]!, 0);
+    start({ url: dovecot.url('Unreadable') }, { retryMs: 20, maxRetryMs: 40, maxMailAttempts: 3, setAsideAfterMs: 10 * 60_000 });
+    const failures = () => logs.filter((l) => l.level === 'error' && l.msg.includes('IMAP mailbox failed'));
+    // Failing quickly, three attempts and more are not enough while less than 10 minutes have passed: a passing fault is waited out.
+    await until(() => failures().length >= 4, 'repeated failures');
+    expect(await allCases()).toEqual([]);
+    expect((await checkpoints()).every((r) => r.lastUid < brokenUid)).toBe(true);
+
+    h.clock.advanceMinutes(11);
+    await until(async () => (await allCases()).length === 1, 'the mail behind the unreadable one filed');
+    expect((await allCases()).map((c) => c.subject)).toEqual(['Scanner offline']);
+    await until(async () => (await checkpoints()).some((r) => r.lastUid === behindUid), 'the checkpoint past both');
+    const validity = await uidValidityOf('Unreadable');
+    const line = (await mailLog()).find((l) => l.outcome === 'ignored');
+    expect(line).toMatchObject({ via: 'imap', messageId: `imap-${validity}-${brokenUid}@127.0.0.1`, fromAddress: null, subject: null, caseId: null });
+    expect(line!.reason).toMatch(/^failed after \d+ attempts: the server could not hand it over: /);
+    expect(logs.some((l) => l.msg.includes('set aside'))).toBe(true);
+    // Set aside unread in its folder (the same file), out of the mailbox; the good mail is \Seen in place.
+    expect(mailFiles(SET_ASIDE_FOLDER).map((f) => fs.statSync(f).ino)).toEqual([inode]);
+    expect(await flagsOf('Unreadable')).toEqual([expect.objectContaining({ uid: behindUid, seen: true })]);
+
+    // The file mended, the operator moves it back: it is new mail to the poller and is filed.
+    fs.chmodSync(mailFiles(SET_ASIDE_FOLDER)[0]!, 0o600);
+    expect(await flagsOf(SET_ASIDE_FOLDER)).toEqual([expect.objectContaining({ seen: false, messageId: broken.messageId })]);
+    const client = await dovecot.connect();
+    try {
+      const lock = await client.getMailboxLock(SET_ASIDE_FOLDER);
+      try {
+        await client.messageMove('1:*', 'Unreadable');
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await client.logout();
+    }
+    await until(async () => (await allCases()).length === 2, 'the mail moved back filed');
+    expect((await allCases()).map((c) => c.subject)).toEqual(['Scanner offline', 'Lost in the server']);
   });
 
   it('logs a refused login and retries with back-off while the server keeps serving', async () => {

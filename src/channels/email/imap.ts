@@ -34,10 +34,12 @@ export interface ImapPollerOptions {
   /** How long stop() lets the mail in hand and the logout take before cutting the connection (default 5 s). */
   stopGraceMs?: number;
   /**
-   * A mail whose processing fails (receiveEmail throws: a database refusal, a defect) is tried
-   * again with the back-off; after `maxMailAttempts` failures (default 5) spanning at least
-   * `setAsideAfterMs` of the clock (default 10 min) it is set aside: logged as `ignored` with the
-   * error, moved to SET_ASIDE_FOLDER, and the mail behind it is read.
+   * A mail whose processing fails (receiveEmail throws: a database refusal, a defect), or that
+   * the server fails to hand over (its FETCH fails: Dovecot, for one, drops the connection when
+   * it cannot read a mail's file), is tried again with the back-off; after `maxMailAttempts`
+   * failures (default 5) spanning at least `setAsideAfterMs` of the clock (default 10 min) it is
+   * set aside: logged as `ignored` with the error, moved to SET_ASIDE_FOLDER, and the mail behind
+   * it is read.
    */
   maxMailAttempts?: number;
   setAsideAfterMs?: number;
@@ -89,6 +91,10 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
   const setAsideAfter = options.setAsideAfterMs ?? SET_ASIDE_AFTER_MS;
   /** Failures of a mail's processing so far, by `<UIDVALIDITY>:<UID>` (kept across reconnects, not restarts). */
   const failures = new Map<string, { count: number; firstAt: number }>();
+  /** Failed FETCHes of a mail's content so far, the same way, with the last error. */
+  const unfetched = new Map<string, { count: number; firstAt: number; error: string }>();
+  /** A mail failed often enough, for long enough, to be set aside. */
+  const givenUp = (failed: { count: number; firstAt: number }) => failed.count >= maxAttempts && services.clock.now() - failed.firstAt >= setAsideAfter;
 
   let stopped = false;
   let client: ImapFlow | null = null;
@@ -157,9 +163,29 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
 
   async function processOne(c: ImapFlow, uidValidity: string, uid: number, size: number, checkpoint: boolean): Promise<void> {
     const tooLarge = size > services.email.maxBytes;
-    const fetched = await c.fetchOne(String(uid), { uid: true, source: tooLarge ? { start: 0, maxLength: OVERSIZE_HEAD } : true }, { uid: true });
+    const key = `${uidValidity}:${uid}`;
+    const unreadable = unfetched.get(key);
+    if (unreadable && givenUp(unreadable)) {
+      // Not fetched again: the last try cost the connection. Set aside as it is, unread.
+      await setAside(c, uid, null, size, unreadable.count, `the server could not hand it over: ${unreadable.error}`);
+      unfetched.delete(key);
+      if (checkpoint) await store.write((q) => writeCheckpoint(q, endpoint.label, uidValidity, uid, services.clock.now()));
+      return;
+    }
+    let fetched;
+    try {
+      fetched = await c.fetchOne(String(uid), { uid: true, source: tooLarge ? { start: 0, maxLength: OVERSIZE_HEAD } : true }, { uid: true });
+    } catch (error) {
+      // Counted against this mail; a connection lost by chance at this moment is counted too,
+      // which the span of setAsideAfter (many retries, minutes apart) makes harmless.
+      const failed = unreadable ?? { count: 0, firstAt: services.clock.now(), error: '' };
+      failed.count += 1;
+      failed.error = message(error);
+      unfetched.set(key, failed);
+      throw error;
+    }
+    unfetched.delete(key);
     if (fetched && fetched.source) {
-      const key = `${uidValidity}:${uid}`;
       let outcome;
       try {
         outcome = await receiveEmail(services, fetched.source, { via: 'imap', mailbox: endpoint.label, ...where, ...(tooLarge ? { size } : {}) });
@@ -170,7 +196,7 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
         failures.set(key, failed);
         // A passing fault (a busy or briefly unreachable database) is retried; only a mail that
         // fails again and again, for long enough, is set aside so the mail behind it is read.
-        if (failed.count < maxAttempts || now - failed.firstAt < setAsideAfter) throw error;
+        if (!givenUp(failed)) throw error;
         await setAside(c, uid, fetched.source, size, failed.count, message(error));
         failures.delete(key);
         if (checkpoint) await store.write((q) => writeCheckpoint(q, endpoint.label, uidValidity, uid, services.clock.now()));
@@ -198,13 +224,16 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
    * Logs the mail as `ignored` with the error (the console's mail log shows it) and moves it to
    * SET_ASIDE_FOLDER, unread: moved back into the mailbox after the cause is fixed, it is read
    * as new mail. The log line is written first: when even that fails (the database is down),
-   * nothing is set aside and the mail is tried again.
+   * nothing is set aside and the mail is tried again. `raw` null: the server never handed the
+   * mail over, so the line names it by its place (`imap-<UIDVALIDITY>-<UID>@<host>`), with no
+   * sender or subject.
    */
-  async function setAside(c: ImapFlow, uid: number, raw: Buffer, size: number, attempts: number, error: string): Promise<void> {
-    const head = headersOnly(raw);
+  async function setAside(c: ImapFlow, uid: number, raw: Buffer | null, size: number, attempts: number, error: string): Promise<void> {
+    const head = raw ? headersOnly(raw) : { messageId: undefined, from: null, subject: null };
+    const messageId = head.messageId ?? (raw ? derivedMessageId(raw) : `imap-${c.mailbox ? String(c.mailbox.uidValidity) : 'unknown'}-${uid}@${endpoint.host}`);
     const reason = clipText(`failed after ${attempts} attempts: ${error}`, 300);
     await store.query((q) =>
-      logMailOn(q, { via: 'imap', mailbox: endpoint.label, mailboxId: where.mailboxId ?? null, messageId: head.messageId ?? derivedMessageId(raw), from: head.from, subject: head.subject, size: Math.max(size, raw.length), outcome: 'ignored', reason, caseId: null, at: services.clock.now() }),
+      logMailOn(q, { via: 'imap', mailbox: endpoint.label, mailboxId: where.mailboxId ?? null, messageId, from: head.from, subject: head.subject, size: Math.max(size, raw?.length ?? 0), outcome: 'ignored', reason, caseId: null, at: services.clock.now() }),
     );
     logger.error('email: IMAP mail set aside after repeated failures; the mail behind it is read', { ...log, uid, attempts, error, folder: SET_ASIDE_FOLDER });
     await c.mailboxCreate(SET_ASIDE_FOLDER).catch(() => undefined);
