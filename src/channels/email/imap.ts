@@ -166,7 +166,7 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
     const key = `${uidValidity}:${uid}`;
     const unreadable = unfetched.get(key);
     if (unreadable && givenUp(unreadable)) {
-      // Not fetched again: the last try cost the connection. Set aside as it is, unread.
+      // Not fetched again (with Dovecot every try costs the connection): set aside as it is, unread.
       await setAside(c, uid, null, size, unreadable.count, `the server could not hand it over: ${unreadable.error}`);
       unfetched.delete(key);
       if (checkpoint) await store.write((q) => writeCheckpoint(q, endpoint.label, uidValidity, uid, services.clock.now()));
