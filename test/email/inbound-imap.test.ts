@@ -383,6 +383,7 @@ describe('reading an IMAP mailbox', () => {
     const failures = () => logs.filter((l) => l.level === 'error' && l.msg.includes('IMAP mailbox failed'));
     // Failing quickly, three attempts and more are not enough while less than 10 minutes have passed: a passing fault is waited out.
     await until(() => failures().length >= 4, 'repeated failures');
+    expect(failures()[0]!.error).toMatch(new RegExp(`^the server did not hand over mail UID ${brokenUid} \\(attempt 1\\): `));
     expect(await allCases()).toEqual([]);
     expect((await checkpoints()).every((r) => r.lastUid < brokenUid)).toBe(true);
 

@@ -182,7 +182,8 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
       failed.count += 1;
       failed.error = message(error);
       unfetched.set(key, failed);
-      throw error;
+      // Said with the mail's UID: "Connection not available" alone does not tell the operator which mail.
+      throw new Error(`the server did not hand over mail UID ${uid} (attempt ${failed.count}): ${failed.error}`, { cause: error });
     }
     unfetched.delete(key);
     if (fetched && fetched.source) {
