@@ -33,8 +33,11 @@ export class BackupError extends Error {
  * PostgreSQL database (issue 16) there is no such file to copy: they refuse, and say what
  * backs PostgreSQL up instead (docs/deploying.md "Backups").
  */
-export function refuseOnPostgres(command: 'backup' | 'restore', databaseUrl: string | undefined): void {
+export function refuseOnPostgres(command: 'backup' | 'restore' | 'vacuum', databaseUrl: string | undefined): void {
   if (databaseUrl === undefined || !/^postgres(ql)?:\/\//i.test(databaseUrl.trim())) return;
+  if (command === 'vacuum') {
+    throw new BackupError('DATABASE_URL names a PostgreSQL database: npm run vacuum rebuilds a SQLite database file (DATABASE_PATH) only. On PostgreSQL run VACUUM FULL in psql (docs/privacy.md).');
+  }
   const tools = command === 'backup' ? 'pg_dump (e.g. pg_dump --format=custom "$DATABASE_URL" > casebook.dump)' : 'pg_restore (e.g. pg_restore --clean --dbname "$DATABASE_URL" casebook.dump)';
   throw new BackupError(
     `DATABASE_URL names a PostgreSQL database: npm run ${command} copies a SQLite database file (DATABASE_PATH) only. On PostgreSQL use ${tools}, and copy ATTACHMENTS_DIR beside it (docs/deploying.md "Backups").`,

@@ -32,8 +32,8 @@ export interface RestoreResult {
   erasedSince: { erasure: number; customerId: number }[];
 }
 
-/** Throws when some connection has the database open (a running server). */
-export function assertNotInUse(file: string): void {
+/** Throws when some connection has the database open (a running server); `then` names what waits for it. */
+export function assertNotInUse(file: string, then = 'restore'): void {
   if (!fs.existsSync(file)) return;
   let db: Database.Database;
   try {
@@ -49,7 +49,7 @@ export function assertNotInUse(file: string): void {
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-      throw new BackupError(`${file} is in use (a Casebook server or another program has it open); stop the server first, then restore`);
+      throw new BackupError(`${file} is in use (a Casebook server or another program has it open); stop the server first, then ${then}`);
     }
     throw new BackupError(`${file} cannot be checked: ${(error as Error).message}`);
   } finally {

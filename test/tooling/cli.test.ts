@@ -41,7 +41,7 @@ describe('the command-line scripts', () => {
   });
 
   it('are all covered here', () => {
-    expect([...SCRIPTS.keys()].sort()).toEqual(['backup', 'bench:seed', 'db:migrate-to-postgres', 'db:pg-schema', 'import', 'lint', 'report', 'restore', 'rules:export', 'rules:import', 'sla:sweep']);
+    expect([...SCRIPTS.keys()].sort()).toEqual(['backup', 'bench:seed', 'db:migrate-to-postgres', 'db:pg-schema', 'import', 'lint', 'report', 'restore', 'rules:export', 'rules:import', 'sla:sweep', 'vacuum']);
   });
 
   it('--help prints the usage and does nothing else', async () => {

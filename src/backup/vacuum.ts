@@ -1,0 +1,47 @@
+/**
+ * `npm run vacuum`: rebuilds the database file (DATABASE_PATH) with SQLite's `VACUUM`, the
+ * server stopped. The new file holds only what the database holds now: no free pages, and none
+ * of the old bytes that SQLite can leave in the free space of pages (docs/privacy.md "No trace
+ * in the file": all of them on a database written before secure_delete was on for good, and
+ * the rare ones a rebuilt page keeps since). A database in use is refused, and is not touched.
+ */
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+import { BackupError } from './backup.js';
+import { assertNotInUse } from './restore.js';
+
+export interface VacuumResult {
+  file: string;
+  bytesBefore: number;
+  bytesAfter: number;
+  ms: number;
+}
+
+/** The database's bytes: the file and its WAL (committed pages not yet copied into the file). */
+function bytesOf(file: string): number {
+  const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
+  return size(file) + size(`${file}-wal`);
+}
+
+export function vacuumDatabase(file: string, now: () => number = Date.now): VacuumResult {
+  if (!fs.existsSync(file)) throw new BackupError(`there is no database at ${file} (DATABASE_PATH)`);
+  assertNotInUse(file, 'vacuum');
+  const bytesBefore = bytesOf(file);
+  const started = now();
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    // Not waiting: a server started meanwhile makes this fail rather than wait on it.
+    db.pragma('busy_timeout = 0');
+    db.exec('VACUUM');
+    // The rebuilt pages go through the WAL (the file keeps its journal mode): copied into the
+    // file and the WAL emptied, so no old page image is left in either.
+    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    if (result?.busy) throw new BackupError(`${file} was opened by another program during the vacuum; its WAL could not be emptied: run npm run vacuum again once it is closed`);
+  } catch (error) {
+    if (error instanceof BackupError) throw error;
+    throw new BackupError(`the vacuum of ${file} failed: ${(error as Error).message}`);
+  } finally {
+    db.close();
+  }
+  return { file, bytesBefore, bytesAfter: bytesOf(file), ms: now() - started };
+}
