@@ -114,6 +114,21 @@ async function flagsOf(mailbox: string): Promise<{ uid: number; seen: boolean; m
   }
 }
 
+/** Moves every mail of `from` into `to`, as an operator would from a mail client. */
+async function moveAll(from: string, to: string): Promise<void> {
+  const client = await dovecot.connect();
+  try {
+    const lock = await client.getMailboxLock(from);
+    try {
+      await client.messageMove('1:*', to);
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout();
+  }
+}
+
 async function uidValidityOf(mailbox: string): Promise<string> {
   const client = await dovecot.connect();
   try {
@@ -350,17 +365,7 @@ describe('reading an IMAP mailbox', () => {
 
     // The cause fixed, the operator moves it back: it is new mail to the poller and is filed.
     await h.run(h.dialect === 'sqlite' ? 'DROP TRIGGER refuse_poison' : 'DROP TRIGGER refuse_poison ON cases');
-    const client = await dovecot.connect();
-    try {
-      const lock = await client.getMailboxLock(SET_ASIDE_FOLDER);
-      try {
-        await client.messageMove('1:*', 'Poison');
-      } finally {
-        lock.release();
-      }
-    } finally {
-      await client.logout();
-    }
+    await moveAll(SET_ASIDE_FOLDER, 'Poison');
     await until(async () => (await allCases()).length === 2, 'the mail moved back filed');
     expect((await allCases()).map((c) => c.subject)).toEqual(['Printer on fire', 'Poison pill']);
   });
@@ -403,17 +408,7 @@ describe('reading an IMAP mailbox', () => {
     // The file mended, the operator moves it back: it is new mail to the poller and is filed.
     fs.chmodSync(mailFiles(SET_ASIDE_FOLDER)[0]!, 0o600);
     expect(await flagsOf(SET_ASIDE_FOLDER)).toEqual([expect.objectContaining({ seen: false, messageId: broken.messageId })]);
-    const client = await dovecot.connect();
-    try {
-      const lock = await client.getMailboxLock(SET_ASIDE_FOLDER);
-      try {
-        await client.messageMove('1:*', 'Unreadable');
-      } finally {
-        lock.release();
-      }
-    } finally {
-      await client.logout();
-    }
+    await moveAll(SET_ASIDE_FOLDER, 'Unreadable');
     await until(async () => (await allCases()).length === 2, 'the mail moved back filed');
     expect((await allCases()).map((c) => c.subject)).toEqual(['Scanner offline', 'Lost in the server']);
   });
