@@ -15,7 +15,7 @@ import { createMailer, type Mailer } from '../../src/notifications/mailer.js';
 import { startDovecot, type Dovecot } from '../support/dovecot.js';
 import type { Harness } from '../support/harness.js';
 import { startSmtp } from '../support/smtp.js';
-import { emailHarness } from './support.js';
+import { acceptCases, emailHarness, refuseCases } from './support.js';
 
 let dovecot: Dovecot;
 beforeAll(async () => {
@@ -60,21 +60,6 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${dovecot.log().slice(-2000)}\n${JSON.stringify(logs.slice(-10))}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-/** The database refuses new cases (a full disk, say) until acceptCases(): a trigger, in the dialect's SQL. */
-async function refuseCases(): Promise<void> {
-  if (h.dialect === 'sqlite') {
-    await h.run("CREATE TRIGGER refuse_cases BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
-    return;
-  }
-  await h.run("CREATE FUNCTION refuse_cases() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'database or disk is full'; END $$");
-  await h.run('CREATE TRIGGER refuse_cases BEFORE INSERT ON cases FOR EACH ROW EXECUTE FUNCTION refuse_cases()');
-}
-
-async function acceptCases(): Promise<void> {
-  if (h.dialect === 'sqlite') await h.run('DROP TRIGGER refuse_cases');
-  else await h.run('DROP TRIGGER refuse_cases ON cases');
 }
 
 let serial = 0;
@@ -236,13 +221,13 @@ describe('reading an IMAP mailbox', () => {
   it('starts an interrupted first read over as a first read: mail already read stays alone', async () => {
     harness();
     await recreate('Interrupted');
-    await refuseCases();
+    await refuseCases(h);
     await dovecot.deliver(mail('Read before').raw, 'Interrupted', ['\\Seen']);
     await dovecot.deliver(mail('Unread').raw, 'Interrupted');
     const last = await dovecot.deliver(mail('Read as well').raw, 'Interrupted', ['\\Seen']);
     start({ url: dovecot.url('Interrupted') }, { retryMs: 50, maxRetryMs: 100 });
     await until(() => logs.some((l) => l.level === 'error' && String(l.error).includes('disk is full')), 'the interrupted first read');
-    await acceptCases();
+    await acceptCases(h);
     await until(async () => (await checkpoints()).some((r) => r.lastUid === last), 'the checkpoint');
     expect((await allCases()).map((c) => c.subject)).toEqual(['Unread']);
   });
@@ -311,7 +296,7 @@ describe('reading an IMAP mailbox', () => {
     harness();
     await recreate('Faulty');
     // The database refuses new cases (a full disk, say) until the trigger is dropped.
-    await refuseCases();
+    await refuseCases(h);
     const m = mail('Stored at the second try');
     const uid = await dovecot.deliver(m.raw, 'Faulty');
     start({ url: dovecot.url('Faulty') }, { retryMs: 50, maxRetryMs: 400 });
@@ -323,7 +308,7 @@ describe('reading an IMAP mailbox', () => {
     expect((await checkpoints()).every((r) => r.lastUid < uid)).toBe(true);
     expect(await flagsOf('Faulty')).toEqual([expect.objectContaining({ uid, seen: false })]);
 
-    await acceptCases();
+    await acceptCases(h);
     await until(async () => (await checkpoints()).some((r) => r.lastUid === uid), 'the checkpoint after the retry');
     expect((await allCases()).map((c) => c.subject)).toEqual(['Stored at the second try']);
     expect(await flagsOf('Faulty')).toEqual([expect.objectContaining({ uid, seen: true })]);

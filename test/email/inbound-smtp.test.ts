@@ -6,10 +6,12 @@
 import { eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
+import { headersOnly } from '../../src/channels/email/parse-mail.js';
 import { makeReplyAddress } from '../../src/channels/email/reply-address.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../../src/channels/email/smtp-receiver.js';
+import { createLogger } from '../../src/logger.js';
 import type { Harness } from '../support/harness.js';
-import { EMAIL_SECRET, emailHarness, fixture } from './support.js';
+import { acceptCases, EMAIL_SECRET, emailHarness, fixture, refuseCases } from './support.js';
 
 type Transport = ReturnType<typeof nodemailer.createTransport>;
 
@@ -23,8 +25,11 @@ afterEach(async () => {
   h?.close();
 });
 
+let logs: { level: string; msg: string; [key: string]: unknown }[];
+
 async function start(settings: Parameters<typeof emailHarness>[0] = {}): Promise<Transport> {
-  h = emailHarness(settings);
+  logs = [];
+  h = emailHarness(settings, { logger: createLogger('debug', (line) => logs.push(JSON.parse(line) as (typeof logs)[number])) });
   receiver = await startSmtpReceiver(h.services, { port: 0, host: '127.0.0.1' });
   return nodemailer.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true });
 }
@@ -48,6 +53,26 @@ describe('the SMTP receiver', () => {
     await send(transport, fixture('new-request.eml'), ['support@example.com']);
     expect(await allCases()).toHaveLength(1);
     expect((await mailLog()).map((r) => r.reason)).toEqual([null, 'duplicate']);
+  });
+
+  it('answers 451 when the mail cannot be stored, so the sender tries again later, and files it once it can', async () => {
+    const transport = await start();
+    await refuseCases(h);
+    const raw = fixture('new-request.eml');
+    await expect(send(transport, raw, ['support@example.com'])).rejects.toMatchObject({ responseCode: 451 });
+    expect(await allCases()).toEqual([]);
+    expect(await mailLog()).toEqual([]);
+    // The server log says which mail (not who sent it or what about), for the operator to follow.
+    const failed = logs.filter((l) => l.msg.startsWith('email: inbound SMTP mail failed'));
+    expect(failed).toEqual([expect.objectContaining({ level: 'error', messageId: headersOnly(raw).messageId, size: raw.length })]);
+    expect(String(failed[0]!.error)).toContain('database or disk is full');
+    expect(JSON.stringify(failed[0])).not.toContain('chloe');
+
+    await acceptCases(h);
+    const info = await send(transport, raw, ['support@example.com']);
+    expect(info.accepted).toEqual(['support@example.com']);
+    expect(await allCases()).toHaveLength(1);
+    expect(await mailLog()).toEqual([expect.objectContaining({ via: 'smtp', outcome: 'created' })]);
   });
 
   it('refuses other recipients at RCPT with 550', async () => {

@@ -139,3 +139,18 @@ export async function serverDatabase(queues: Record<string, number> = {}): Promi
   await onDatabase(seed);
   return { databasePath, databaseUrl: database.url, query: onDatabase, drop: () => database.release() };
 }
+
+/** The database refuses new cases (a full disk, say) until acceptCases(): a trigger, in the dialect's SQL. */
+export async function refuseCases(h: Harness): Promise<void> {
+  if (h.dialect === 'sqlite') {
+    await h.run("CREATE TRIGGER refuse_cases BEFORE INSERT ON cases BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    return;
+  }
+  await h.run("CREATE FUNCTION refuse_cases() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'database or disk is full'; END $$");
+  await h.run('CREATE TRIGGER refuse_cases BEFORE INSERT ON cases FOR EACH ROW EXECUTE FUNCTION refuse_cases()');
+}
+
+export async function acceptCases(h: Harness): Promise<void> {
+  if (h.dialect === 'sqlite') await h.run('DROP TRIGGER refuse_cases');
+  else await h.run('DROP TRIGGER refuse_cases ON cases');
+}

@@ -11,6 +11,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Services } from '../../services.js';
 import { canonicalEmail } from '../../text/email-address.js';
+import { derivedMessageId, headersOnly } from './parse-mail.js';
 import { receiveEmail } from './receive-email.js';
 import { isSupportAddress } from './reply-address.js';
 
@@ -80,7 +81,9 @@ export async function startSmtpReceiver(services: Services, options: SmtpReceive
             callback(null, outcome.case && outcome.reason !== 'duplicate' ? `Queued as ${outcome.case}` : `Accepted (${outcome.reason ?? outcome.result})`);
           },
           (error: unknown) => {
-            services.logger.error('email: inbound SMTP mail failed', { error: error instanceof Error ? error.message : String(error) });
+            // Which mail: the sender tries it again later, and the operator can find it in the mail log once it is filed.
+            const messageId = headersOnly(raw).messageId ?? derivedMessageId(raw);
+            services.logger.error('email: inbound SMTP mail failed; answered 451, the sender tries again later', { messageId, size, error: error instanceof Error ? error.message : String(error) });
             callback(smtpError('Temporary failure, please try again later', 451));
           },
         );
