@@ -25,8 +25,9 @@ function bytesOf(file: string): number {
 
 export function vacuumDatabase(file: string, now: () => number = Date.now): VacuumResult {
   if (!fs.existsSync(file)) throw new BackupError(`there is no database at ${file} (DATABASE_PATH)`);
-  assertNotInUse(file, 'vacuum');
+  // Measured first: the check's connection, the last one to close, empties the WAL into the file.
   const bytesBefore = bytesOf(file);
+  assertNotInUse(file, 'vacuum');
   const started = now();
   const db = new Database(file, { fileMustExist: true });
   try {

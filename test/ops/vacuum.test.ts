@@ -44,9 +44,12 @@ describe('npm run vacuum', () => {
     }
     expect(holds(dbPath)).toBe(true);
 
+    const bytesBefore = fs.statSync(dbPath).size + (fs.existsSync(`${dbPath}-wal`) ? fs.statSync(`${dbPath}-wal`).size : 0);
     const done = await runScript('scripts/vacuum.ts', [], { DATABASE_PATH: dbPath });
     expect(done.code, done.stderr).toBe(0);
     expect(done.stdout).toMatch(new RegExp(`^Vacuumed ${dbPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} in \\d+\\.\\d s: \\d+\\.\\d MB before \\(file and WAL\\), \\d+\\.\\d MB after\\n$`));
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    expect(done.stdout).toContain(`: ${mb(bytesBefore)} before (file and WAL), ${mb(fs.statSync(dbPath).size)} after`);
     expect(holds(dbPath)).toBe(false);
     expect(holds(`${dbPath}-wal`)).toBe(false);
     const db = new Database(dbPath, { readonly: true });
