@@ -183,6 +183,8 @@ export interface UserSpec {
   password: string;
   queues?: string[];
   skills?: string[];
+  /** Live chats at once (the users API's `chatLimit`; default 3). */
+  chatLimit?: number;
 }
 
 export interface BrowserSuite {
