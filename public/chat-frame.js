@@ -21,6 +21,8 @@
   var ended = false;
   var mode = 'stream'; // 'stream', 'poll', or 'probe' (polling while a stream is tried again)
   var failures = 0;
+  var END_ATTEMPTS = 3; // "End chat" asks at most this often (endChat)
+  var END_WAIT_MS = 10000; // …waiting this long for each answer
   var STREAM_RETRY_FIRST = 15000;
   var STREAM_RETRY_MAX = 300000;
   var streamRetryDelay = 0;
@@ -46,17 +48,24 @@
     statusEl.textContent = text;
     statusEl.className = 'chat-status' + (offline ? ' offline' : '');
   }
-  function api(method, path, data) {
+  // `waitMs`: an answer that has not come by then is given up (the request is cancelled), as
+  // one the dropped connection lost: the error has no `status`.
+  function api(method, path, data, waitMs) {
     var headers = { Accept: 'application/json' };
     if (token) headers.Authorization = 'Bearer ' + token;
     if (data !== undefined) headers['Content-Type'] = 'application/json';
-    return fetch(path, { method: method, headers: headers, body: data === undefined ? undefined : JSON.stringify(data), credentials: 'omit', cache: 'no-store' }).then(function (res) {
+    var controller = waitMs ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, waitMs) : null;
+    var done = function () { clearTimeout(timer); };
+    var sent = fetch(path, { method: method, headers: headers, body: data === undefined ? undefined : JSON.stringify(data), credentials: 'omit', cache: 'no-store', signal: controller ? controller.signal : undefined }).then(function (res) {
       if (res.status === 204) return null;
       return res.json().catch(function () { return {}; }).then(function (json) {
         if (!res.ok) { var err = new Error(json.detail || json.title || 'Something went wrong.'); err.status = res.status; err.code = json.code; err.errors = json.errors; throw err; }
         return json;
       });
     });
+    sent.then(done, done);
+    return sent;
   }
   function forget() {
     token = null;
@@ -334,13 +343,21 @@
       var giveBack = function () { if (token === mine) endAsked = false; button.removeAttribute('aria-disabled'); };
       whenSent(function (sent) {
         if (!sent || token !== mine || ended) return giveBack();
-        markShown();
         ending = true; // the stream may say "ended" before this answer comes
-        api('POST', '/chat/api/end', Object.assign({ seen: shownSeq }, extra || {})).then(function () { if (token === mine) showEnded(true); }, function (x) {
-          if (token === mine) ending = false;
-          giveBack();
-          if (token === mine && !ended) err.textContent = x.message;
-        });
+        // Asked again when no answer came (the connection dropped, or the answer never came) or
+        // the server failed for a moment: ending twice is harmless. Before, one dropped request
+        // left the chat open, the button given back with "Failed to fetch", and one whose answer
+        // never came left it open without a word, the button busy for good.
+        (function ask(attempt) {
+          markShown();
+          api('POST', '/chat/api/end', Object.assign({ seen: shownSeq }, extra || {}), END_WAIT_MS).then(function () { if (token === mine) showEnded(true); }, function (x) {
+            var again = token === mine && !ended && attempt < END_ATTEMPTS && (x.status === undefined || x.status >= 500);
+            if (again) return setTimeout(function () { if (token === mine && !ended) ask(attempt + 1); }, 1000 * attempt);
+            if (token === mine) ending = false;
+            giveBack();
+            if (token === mine && !ended) err.textContent = x.status === undefined ? 'The connection dropped before the chat ended. Press End chat again.' : x.message;
+          });
+        })(1);
       });
     };
     endButton.addEventListener('click', function () { endChat(endButton); });

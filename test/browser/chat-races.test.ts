@@ -3,7 +3,8 @@
  * sends, the network held by the test (`page.route`) until the other side has happened:
  * the visitor's own line comes by the stream before the answer to its POST (shown once, never
  * also as "Sending…"), or the answer is lost after the line was written (it does not go back into
- * the box); "End chat" pressed twice, or while a line is on its way (one end, after the line);
+ * the box); "End chat" pressed twice, or while a line is on its way (one end, after the line), or
+ * its request dropped and then unanswered (asked again until the chat ends);
  * "Answer me by e-mail" (the offer to a visitor who waited) while a line is on its way (the same);
  * the agent ends the chat while the visitor types (the text is kept for the next chat).
  * A server of its own: the chats started here count against the per-address limit of new chats
@@ -68,10 +69,14 @@ async function siteAndAgent(): Promise<void> {
   await agent.goto(`${suite.server.url}/inbox`);
 }
 
-/** A visitor on the shop's page (a phone) who started a chat with the form. */
-async function visitorInChat(name: string, email: string): Promise<{ page: Page; frame: FrameLocator }> {
+/** A visitor on the shop's page (a phone) who started a chat with the form; `clock`: the page's clock stands still and moves only when the test says. */
+async function visitorInChat(name: string, email: string, options: { clock?: boolean } = {}): Promise<{ page: Page; frame: FrameLocator }> {
   await siteAndAgent();
   const page = await suite.newPage({ width: 390, height: 844 });
+  if (options.clock) {
+    await page.clock.install();
+    await page.clock.pauseAt(Date.now() + 1000);
+  }
   await page.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}`);
   await page.getByRole('button', { name: 'Chat with us' }).click();
   const frame = page.frameLocator('iframe[data-casebook-chat="window"]');
@@ -173,6 +178,47 @@ describe('live chat: races between the stream and the window’s requests', () =
     expect(ends).toHaveLength(1);
     expect(await frame.locator('#chat-after').count()).toBe(1);
     expect(await frame.locator('#chat-unsent').count()).toBe(0);
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('“End chat” whose request gets no answer (the connection dropped, or the answer never came) is asked again, and the chat ends', async () => {
+    const { page: visitor, frame } = await visitorInChat('Dora Dropped', 'dora@example.com', { clock: true });
+    // The first request is lost before it reaches the server; the second's answer never comes; the third gets through.
+    const ends: string[] = [];
+    await visitor.route('**/chat/api/end', async (route) => {
+      ends.push(route.request().postData() ?? '');
+      if (ends.length === 1) return route.abort('connectionreset');
+      if (ends.length === 2) return; // held for good: only the window can give up on it
+      await route.continue();
+    });
+    // The window's clock moved on in steps until the next request comes (never in one jump that
+    // could land before the retry's timer exists: it would then never fire on the paused clock).
+    const advanceUntil = async (done: () => boolean) =>
+      expect
+        .poll(
+          async () => {
+            if (!done()) await visitor.clock.runFor(250);
+            return done();
+          },
+          { interval: 20, timeout: 20_000 },
+        )
+        .toBe(true);
+    await frame.getByRole('button', { name: 'End chat' }).click();
+    await expect.poll(() => ends.length).toBe(1);
+    await advanceUntil(() => ends.length === 2);
+    await advanceUntil(() => ends.length === 3);
+    await frame.getByText('The chat has ended.').waitFor();
+    expect(await frame.locator('#chat-send').count()).toBe(0);
+    // Ended once, by the visitor (its last line may or may not have come by the stream before the answer).
+    const db = new Database(suite.server.dbPath, { readonly: true });
+    try {
+      expect(db.prepare(`SELECT s.state, s.ended_by AS endedBy, (SELECT count(*) FROM chat_messages m WHERE m.session_id = s.id AND m.body LIKE '%ended the chat.') AS endLines FROM chat_sessions s WHERE s.email = ?`).all('dora@example.com')).toEqual([
+        { state: 'ended', endedBy: 'visitor', endLines: 1 },
+      ]);
+    } finally {
+      db.close();
+    }
+    expect(ends.map((e) => JSON.parse(e) as unknown)).toEqual([{ seen: 0 }, { seen: 0 }, { seen: 0 }]);
     expect(suite.problems()).toEqual([]);
   });
 
