@@ -77,6 +77,11 @@
   // Before, that text was lost without a word; the window resumes the chat with it: the box as
   // it was, and the lines sent again with their ids (one that did arrive is written once).
   var UNSENT = KEY + ':unsent';
+  // The host page is being left (its next page, a reload, the tab closed): what is on its way is
+  // cancelled by the browser, and stays as saved (sendNext). Back from the back/forward cache: here again.
+  var leaving = false;
+  window.addEventListener('pagehide', function () { leaving = true; });
+  window.addEventListener('pageshow', function () { leaving = false; });
   function saveUnsent() {
     if (!token || ended) return;
     var data = { token: token, lines: outbox.map(function (t) { return { id: t.id, text: t.text }; }), draft: input ? input.value : '' };
@@ -285,6 +290,12 @@
         if (box !== outbox) return;
         // Its line came by the stream: the message was written, only the answer was lost on the way.
         if (item.shown) return written(item);
+        // The host page is being left: the browser cancelled the request, the network did not fail
+        // it. The line stays one on its way, kept with its id for the next page (saveUnsent), which
+        // sends it again (written once). Before, a cancellation that the leaving page still heard
+        // moved the line into the box's kept text without its id: the next page showed it written
+        // and had it in the box too, to be sent twice.
+        if (leaving) return;
         var unsent = outbox.splice(0);
         unsent.forEach(function (t) { t.li.remove(); });
         // An End pressed meanwhile waited for these lines: it is not sent (the visitor sees why and decides).

@@ -6,7 +6,8 @@
  * the box); "End chat" pressed twice, or while a line is on its way (one end, after the line), or
  * its request dropped and then unanswered (asked again until the chat ends);
  * "Answer me by e-mail" (the offer to a visitor who waited) while a line is on its way (the same);
- * the agent ends the chat while the visitor types (the text is kept for the next chat).
+ * the agent ends the chat while the visitor types (the text is kept for the next chat); a line on
+ * its way cancelled as the shop's page is left (still a line on its way for the next page).
  * A server of its own: the chats started here count against the per-address limit of new chats
  * (10 in 10 minutes) apart from test/browser/chat.test.ts's.
  */
@@ -369,6 +370,41 @@ describe('live chat: races between the stream and the window’s requests', () =
     const shown = await lineTexts(again);
     expect(shown.texts).toEqual(['YouFirst line.', 'YouArrived, answer lost.', 'YouNever arrived.']);
     expect(shown.seqs).toEqual([1, 2, 3]);
+    await again.getByRole('button', { name: 'End chat' }).click();
+    await again.getByText('The chat has ended.').waitFor();
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('a line whose request the browser cancels as the shop’s page is left stays on its way: the next page sends it once, and the box keeps only what was typed', async () => {
+    const { page, frame } = await visitorInChat('Lea Leaving', 'lea@example.com');
+    const input = frame.getByLabel('Your message');
+    let cancel!: () => Promise<void>;
+    const posted: string[] = [];
+    await page.route('**/chat/api/messages', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      posted.push((JSON.parse(route.request().postData() ?? '{}') as { body: string }).body);
+      if (posted.length > 1) return route.continue();
+      cancel = () => route.abort('aborted'); // held until the page is left
+    });
+    await input.fill('Left mid-way.');
+    await input.press('Enter');
+    await input.pressSequentially('And more', { delay: 20 });
+    await expect.poll(() => posted).toEqual(['Left mid-way.']);
+    // The visitor clicks on to the shop's next page: the window hears that it is being left, then
+    // (a moment the leaving page may still see) that its request was cancelled.
+    const failed = page.waitForEvent('requestfailed', (r) => r.url().endsWith('/chat/api/messages'));
+    await frame.locator('body').evaluate(() => window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false })));
+    await cancel();
+    await failed;
+    await frame.locator('body').evaluate(() => new Promise((resolve) => setTimeout(resolve, 0))); // the page's own answer to the failure has run
+    await page.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}&page=2`);
+    await page.getByRole('button', { name: 'Chat with us' }).click();
+    const again = page.frameLocator('iframe[data-casebook-chat="window"]');
+    await again.locator('#chat-lines li[data-seq]', { hasText: 'Left mid-way.' }).waitFor();
+    await expect.poll(() => again.locator('#chat-lines li.pending').count()).toBe(0);
+    expect(await again.getByLabel('Your message').inputValue()).toBe('And more');
+    expect(posted).toEqual(['Left mid-way.', 'Left mid-way.']);
+    expect((await lineTexts(again)).texts).toEqual(['YouLeft mid-way.']);
     await again.getByRole('button', { name: 'End chat' }).click();
     await again.getByText('The chat has ended.').waitFor();
     expect(suite.problems()).toEqual([]);
