@@ -39,7 +39,8 @@ afterAll(async () => {
 
 const suite = useBrowserSuite(
   [
-    { email: 'alice@casebook.test', name: 'Alice Archer', role: 'agent', password: PASSWORD, queues: ['general'] },
+    // Above every chat the file starts: those a test leaves open (a failed one's) never fill her places for the next (test/browser/chat.test.ts).
+    { email: 'alice@casebook.test', name: 'Alice Archer', role: 'agent', password: PASSWORD, queues: ['general'], chatLimit: 20 },
     { email: 'adam@casebook.test', name: 'Adam Admin', role: 'admin', password: PASSWORD },
   ],
   undefined,
