@@ -43,6 +43,7 @@
   });
 
   var frame = null;
+  var loaded = false;
   function small() {
     return window.innerWidth < 500;
   }
@@ -59,6 +60,13 @@
       frame.setAttribute('data-casebook-chat', 'window');
       css(frame, { position: 'fixed', zIndex: '2147483001', border: '0', background: '#fff', boxShadow: '0 8px 30px rgba(0,0,0,.3)', maxHeight: '100%' });
       place();
+      // Told once it has loaded: before, the frame is still about:blank (of this page's origin), and a
+      // message for Casebook's origin was refused with an error in the host page's console, and lost
+      // (folded away before the window had loaded, it took its replies for seen).
+      frame.addEventListener('load', function () {
+        loaded = true;
+        tell(frame.style.display !== 'none');
+      });
       document.body.appendChild(frame);
     }
     frame.style.display = 'block';
@@ -69,7 +77,7 @@
   // The window acknowledges the replies it shows (they are mailed when the chat ends if not):
   // folded away, it shows none, whatever the tab's visibility says.
   function tell(shown) {
-    if (frame && frame.contentWindow) frame.contentWindow.postMessage({ type: 'casebook-chat:shown', shown: shown }, base);
+    if (frame && loaded && frame.contentWindow) frame.contentWindow.postMessage({ type: 'casebook-chat:shown', shown: shown }, base);
   }
   function close() {
     if (frame) frame.style.display = 'none';

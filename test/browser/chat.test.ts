@@ -14,7 +14,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../support/harness.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
-import { screenshot, signIn, useBrowserSuite } from './support.js';
+import { holdRequests, screenshot, signIn, useBrowserSuite } from './support.js';
 
 const PASSWORD = 'browser chat password';
 const env: Record<string, string> = { CHANNELS_KEY: 'ef'.repeat(32) };
@@ -407,6 +407,46 @@ describe('live chat', () => {
     await visitor.getByRole('button', { name: 'Chat with us' }).click();
     await visitor.clock.runFor(1000);
     await expect.poll(() => acks).toEqual([{ seq }, { seq: next }]);
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('a window folded away before it had loaded takes no reply for seen, and the shop’s console has no error from the widget', async () => {
+    const visitor = await suite.newPage({ width: 1280, height: 800 });
+    await visitor.clock.install();
+    await visitor.clock.pauseAt(Date.now() + 1000); // the window's acknowledgements run only when the test says
+    const acks: unknown[] = [];
+    visitor.on('request', (r) => {
+      if (r.url().endsWith('/chat/api/seen') && r.method() === 'POST') acks.push(JSON.parse(r.postData() ?? '{}'));
+    });
+    const errors: string[] = [];
+    visitor.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    const shop = `${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}`;
+    await visitor.goto(shop);
+    await visitor.getByRole('button', { name: 'Chat with us' }).click();
+    const frame = visitor.frameLocator('iframe[data-casebook-chat="window"]');
+    await frame.getByLabel('Your name').fill('Flo Folded');
+    await frame.getByLabel('Your e-mail').fill('flo@example.com');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    const caseRef = await visitorSays(visitor, frame, 'Is the blue one in stock?');
+    // The shop's next page: the visitor opens the chat and folds it away again before the window has loaded.
+    const held = await holdRequests(visitor, '**/chat/frame/**');
+    await visitor.goto(shop);
+    await visitor.getByRole('button', { name: 'Chat with us' }).click();
+    await expect.poll(held.asked).toBe(1);
+    await visitor.getByRole('button', { name: 'Chat with us' }).click();
+    held.release();
+    await frame.locator('#chat-lines li', { hasText: 'Is the blue one in stock?' }).waitFor({ state: 'attached' });
+    expect((await suite.server.api('POST', `/api/v1/cases/${caseRef}/messages`, { body: 'Yes, two left.', public: true })).status).toBe(201);
+    await frame.locator('#chat-lines li', { hasText: 'Yes, two left.' }).waitFor({ state: 'attached' });
+    await visitor.clock.runFor(3000);
+    expect(acks).toEqual([]); // folded away: not seen
+    const seq = Number(await frame.locator('#chat-lines li', { hasText: 'Yes, two left.' }).getAttribute('data-seq'));
+    await visitor.getByRole('button', { name: 'Chat with us' }).click();
+    await visitor.clock.runFor(1000);
+    await expect.poll(() => acks).toEqual([{ seq }]);
+    expect(errors).toEqual([]);
     expect(suite.problems()).toEqual([]);
   });
 
