@@ -47,10 +47,11 @@ afterAll(async () => {
 // none: with the default limit of 3 live chats, the chats earlier tests left open held her places
 // and a later test's visitor found nobody available (no "Start chat": CI saw one failure take
 // the last test with it). Her limit is above all the chats the file starts, so each test finds her
-// free whatever the tests before it left open; the chat limit itself is test/chat/chat-assignment.test.ts's.
+// free whatever the tests before it left open, and so is her capacity (every chat's case stays open
+// and hers); the limits themselves are test/chat/chat-assignment.test.ts's.
 const suite = useBrowserSuite(
   [
-    { email: 'alice@casebook.test', name: 'Alice Archer', role: 'agent', password: PASSWORD, queues: ['general'], chatLimit: 20 },
+    { email: 'alice@casebook.test', name: 'Alice Archer', role: 'agent', password: PASSWORD, queues: ['general'], chatLimit: 20, capacity: 50 },
     { email: 'adam@casebook.test', name: 'Adam Admin', role: 'admin', password: PASSWORD },
   ],
   undefined,

@@ -183,6 +183,8 @@ export interface UserSpec {
   password: string;
   queues?: string[];
   skills?: string[];
+  /** Open cases at once (the users API's `capacity`; default 10). */
+  capacity?: number;
   /** Live chats at once (the users API's `chatLimit`; default 3). */
   chatLimit?: number;
 }
