@@ -372,10 +372,21 @@
       });
     };
     endButton.addEventListener('click', function () { endChat(endButton); });
-    // Calls back once every line on its way has been written (true), or one failed (false).
+    // Calls back once every line on its way has been written (true), or one failed (false); or
+    // when a line's answer has not come within END_WAIT_MS (true): a request that is never
+    // answered (a connection gone silent) held "End chat" for good, without a word. The chat then
+    // ends; a line that reaches the server after the end is refused and shown as not sent
+    // (CHAT_ENDED, sendNext), for the next chat.
     function whenSent(callback) {
       if (!outbox.length) return callback(true);
-      afterSent = callback;
+      var timer = null;
+      var once = function (sent) {
+        clearTimeout(timer);
+        if (afterSent === once) afterSent = null;
+        callback(sent);
+      };
+      afterSent = once;
+      timer = setTimeout(function () { if (afterSent === once) once(true); }, END_WAIT_MS);
     }
     // Not sent in the chat that ended (showEnded): the visitor's again, to send here.
     if (carried.length) { input.value = carried.join('\n'); carried = []; }

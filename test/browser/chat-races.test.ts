@@ -4,7 +4,8 @@
  * the visitor's own line comes by the stream before the answer to its POST (shown once, never
  * also as "Sending…"), or the answer is lost after the line was written (it does not go back into
  * the box); "End chat" pressed twice, or while a line is on its way (one end, after the line), or
- * its request dropped and then unanswered (asked again until the chat ends);
+ * with nothing answering: the line on its way (the end goes after 10 s), then its own request
+ * dropped and unanswered (asked again until the chat ends);
  * "Answer me by e-mail" (the offer to a visitor who waited) while a line is on its way (the same);
  * the agent ends the chat while the visitor types (the text is kept for the next chat); a line on
  * its way cancelled as the shop's page is left (still a line on its way for the next page).
@@ -14,7 +15,7 @@
 import http from 'node:http';
 import Database from 'better-sqlite3';
 import type { AddressInfo } from 'node:net';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, useBrowserSuite } from './support.js';
 
@@ -183,9 +184,15 @@ describe('live chat: races between the stream and the window’s requests', () =
     expect(suite.problems()).toEqual([]);
   });
 
-  it('“End chat” whose request gets no answer (the connection dropped, or the answer never came) is asked again, and the chat ends', async () => {
+  it('“End chat” ends when nothing answers: after 10 s without an answer for the line on its way, then asked again while its own request drops and goes unanswered; the line, refused after the end, is kept as not sent', async () => {
     const { page: visitor, frame } = await visitorInChat('Dora Dropped', 'dora@example.com', { clock: true });
-    // The first request is lost before it reaches the server; the second's answer never comes; the third gets through.
+    // A connection gone silent: the line's answer does not come until the test says.
+    let lineRoute: Route | null = null;
+    await visitor.route('**/chat/api/messages', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      lineRoute = route;
+    });
+    // The end's first request is lost before it reaches the server; the second's answer never comes; the third gets through.
     const ends: string[] = [];
     await visitor.route('**/chat/api/end', async (route) => {
       ends.push(route.request().postData() ?? '');
@@ -194,23 +201,35 @@ describe('live chat: races between the stream and the window’s requests', () =
       await route.continue();
     });
     // The window's clock moved on in steps until the next request comes (never in one jump that
-    // could land before the retry's timer exists: it would then never fire on the paused clock).
+    // could land before its timer exists: it would then never fire on the paused clock).
+    let waited = 0;
     const advanceUntil = async (done: () => boolean) =>
       expect
         .poll(
           async () => {
-            if (!done()) await visitor.clock.runFor(250);
+            if (!done()) {
+              await visitor.clock.runFor(250);
+              waited += 250;
+            }
             return done();
           },
           { interval: 20, timeout: 20_000 },
         )
         .toBe(true);
+    await frame.getByLabel('Your message').fill('Still there?');
+    await frame.getByLabel('Your message').press('Enter');
+    await expect.poll(() => lineRoute !== null).toBe(true);
     await frame.getByRole('button', { name: 'End chat' }).click();
-    await expect.poll(() => ends.length).toBe(1);
+    await advanceUntil(() => ends.length === 1);
+    expect(waited).toBeGreaterThanOrEqual(10_000); // the line's answer was waited for first
     await advanceUntil(() => ends.length === 2);
     await advanceUntil(() => ends.length === 3);
     await frame.getByText('The chat has ended.').waitFor();
     expect(await frame.locator('#chat-send').count()).toBe(0);
+    // The line reaches the server after the end: refused, and kept for the next chat instead of lost.
+    await lineRoute!.continue();
+    await frame.locator('#chat-unsent', { hasText: 'Still there?' }).waitFor();
+    expect(await frame.locator('#chat-lines li.pending').count()).toBe(0);
     // Ended once, by the visitor (its last line may or may not have come by the stream before the answer).
     const db = new Database(suite.server.dbPath, { readonly: true });
     try {
