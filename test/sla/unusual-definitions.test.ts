@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { loadRepoDefinitions, ROOT, tempDir } from '../support/harness.js';
 import { createDesk, type Desk, type Json } from './helpers.js';
 
@@ -155,7 +156,9 @@ describe('definitions unlike the shipped ones', () => {
     let s = await d.call('POST', '/api/v1/sla/sweep');
     expect(s.json.sweep.warnings).toBe(1);
     t = await d.timers(id);
-    expect(t.resolution).toMatchObject({ policy: 'premium', dueAt: '2026-12-09T19:30:00.000Z', warnAt: '2026-12-09T19:15:00.000Z', usedMinutes: 1395 });
+    // Failed once on PostgreSQL in CI (the rule's policy not applied when the sweep answered): the case's outbox items say why, if it happens again.
+    const items = await d.h.all('SELECT id, type, attempts, done_at, failed_at, available_at, locked_until, last_error FROM outbox WHERE case_id = ? ORDER BY id', parseCaseRef(id));
+    expect(t.resolution, JSON.stringify(items)).toMatchObject({ policy: 'premium', dueAt: '2026-12-09T19:30:00.000Z', warnAt: '2026-12-09T19:15:00.000Z', usedMinutes: 1395 });
     d.h.clock.set('2026-12-09T19:15:00.000Z');
     s = await d.call('POST', '/api/v1/sla/sweep');
     expect(s.json.sweep.warnings).toBe(1);
