@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
+import { DatabaseInUseError, lockServerDatabase, type ServerLock } from '../db/server-lock.js';
 import { BackupError } from './backup.js';
 import { assertNotInUse } from './restore.js';
 
@@ -27,11 +28,22 @@ export function vacuumDatabase(file: string, now: () => number = Date.now): Vacu
   if (!fs.existsSync(file)) throw new BackupError(`there is no database at ${file} (DATABASE_PATH)`);
   // Measured first: the check's connection, the last one to close, empties the WAL into the file.
   const bytesBefore = bytesOf(file);
-  assertNotInUse(file, 'vacuum');
-  const started = now();
-  const db = new Database(file, { fileMustExist: true });
+  // The server's own lock, held throughout: a server started meanwhile refuses to start (in use)
+  // instead of meeting the vacuum's lock in its first write.
+  let lock: ServerLock;
   try {
-    // Not waiting: a server started meanwhile makes this fail rather than wait on it.
+    lock = lockServerDatabase(file, { waitMs: 0 });
+  } catch (error) {
+    if (error instanceof DatabaseInUseError) throw new BackupError(`${file} is in use by a running Casebook server${error.holder ? ` (${error.holder})` : ''}; stop the server first, then vacuum`);
+    throw error;
+  }
+  const started = now();
+  let db: Database.Database | undefined;
+  try {
+    // Another program (the sqlite3 shell, a copy being made) holds no such lock: asked SQLite.
+    assertNotInUse(file, 'vacuum');
+    db = new Database(file, { fileMustExist: true });
+    // Not waiting: another program that opened it meanwhile makes this fail rather than wait on it.
     db.pragma('busy_timeout = 0');
     db.exec('VACUUM');
     // The rebuilt pages go through the WAL (the file keeps its journal mode): copied into the
@@ -42,7 +54,8 @@ export function vacuumDatabase(file: string, now: () => number = Date.now): Vacu
     if (error instanceof BackupError) throw error;
     throw new BackupError(`the vacuum of ${file} failed: ${(error as Error).message}`);
   } finally {
-    db.close();
+    db?.close();
+    lock.release();
   }
   return { file, bytesBefore, bytesAfter: bytesOf(file), ms: now() - started };
 }

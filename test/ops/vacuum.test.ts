@@ -38,9 +38,22 @@ describe('npm run vacuum', () => {
       expect(created.status).toBe(201);
       const refused = await runScript('scripts/vacuum.ts', [], { DATABASE_PATH: dbPath });
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toBe(`${dbPath} is in use (a Casebook server or another program has it open); stop the server first, then vacuum\n`);
+      expect(refused.stderr).toMatch(new RegExp(`^${dbPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by a running Casebook server \\(pid ${server.child.pid} on .*\\); stop the server first, then vacuum\n$`));
     } finally {
       await server.stop();
+    }
+    expect(holds(dbPath)).toBe(true);
+
+    // Another program reading it (the sqlite3 shell, say): refused too.
+    const reader = new Database(dbPath, { readonly: true });
+    try {
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) FROM cases').get();
+      const busy = await runScript('scripts/vacuum.ts', [], { DATABASE_PATH: dbPath });
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toBe(`${dbPath} is in use (a Casebook server or another program has it open); stop the server first, then vacuum\n`);
+    } finally {
+      reader.close();
     }
     expect(holds(dbPath)).toBe(true);
 
