@@ -49,13 +49,13 @@ export const ERASED_NAME = 'Erased customer';
 export const erasedEmail = (id: number) => `erased-${id}@erased.invalid`;
 
 /**
- * Runs `fn` in one write on the storage port; on SQLite with secure_delete on, so the bytes of
- * what it deletes or overwrites are zeroed, not left in free space (the search index has FTS5's
- * secure-delete on for good, since the `privacy` migration). On PostgreSQL dead row versions
- * stay until VACUUM (docs/privacy.md).
+ * Runs `fn` in one write on the storage port. On SQLite the bytes of what it deletes or
+ * overwrites are zeroed, not left in free space: every connection has secure_delete on
+ * (`openDatabase`), and the search index FTS5's secure-delete (the `privacy` migration). On
+ * PostgreSQL dead row versions stay until VACUUM (docs/privacy.md).
  */
 export function erasing<T>(services: Services, fn: (q: Handle) => Promise<T>): Promise<T> {
-  return services.store.write((q) => privacySql(q).withSecureDelete(q, () => fn(q)));
+  return services.store.write(fn);
 }
 
 /**

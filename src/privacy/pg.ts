@@ -12,10 +12,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Handle } from '../db/store/index.js';
 
-export function withSecureDelete<T>(_q: Handle, fn: () => Promise<T>): Promise<T> {
-  return fn();
-}
-
 export function checkpoint(_q: Handle): Promise<void> {
   return Promise.resolve();
 }

@@ -1,8 +1,7 @@
 /**
  * An erasure's SQL that differs on SQLite (the pair of pg.ts, chosen once in dialect.ts):
- * - `secure_delete` on for the erasing transaction (every connection `openDatabase` opens has it
- *   on for good), so the erased bytes are zeroed in the file rather than left in free pages; the
- *   WAL truncated after commit;
+ * - the WAL truncated after commit (the erased bytes themselves are zeroed as they are freed:
+ *   every connection `openDatabase` opens has `secure_delete` on);
  * - the FTS5 search index (contentless: it must be told exactly what it indexed) forgets the
  *   message documents before their texts are redacted;
  * - JSON inside text columns read with `json_extract`, substrings found with `instr`.
@@ -14,18 +13,6 @@ import { sqliteOf, type Handle } from '../db/store/index.js';
 import { MAX_POSITION, MESSAGE_TYPES } from '../search/documents.js';
 
 const TYPES = MESSAGE_TYPES.map((t) => `'${t}'`).join(', ');
-
-/** Runs `fn` with secure_delete on (the connection's setting restored after; `openDatabase` turns it on for good, this guards a connection opened otherwise). */
-export async function withSecureDelete<T>(q: Handle, fn: () => Promise<T>): Promise<T> {
-  const client = sqliteOf(q).$client;
-  const before = client.pragma('secure_delete', { simple: true }) as number;
-  client.pragma('secure_delete = ON');
-  try {
-    return await fn();
-  } finally {
-    client.pragma(`secure_delete = ${before ? 'ON' : 'OFF'}`);
-  }
-}
 
 /**
  * After commit: the WAL emptied, so no old page image keeps the erased text. When another
