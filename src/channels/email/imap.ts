@@ -67,6 +67,13 @@ const STOP_GRACE_MS = 5_000;
 
 const message = describeImapError;
 
+/** A mail's failures so far: how many, since when (the services' clock), the last error. */
+interface Failed {
+  count: number;
+  firstAt: number;
+  error: string;
+}
+
 /** Where a mail that keeps failing is moved (created when missing); moved back to the mailbox, it is read again. */
 export const SET_ASIDE_FOLDER = 'Casebook-Failed';
 const MAX_MAIL_ATTEMPTS = 5;
@@ -89,12 +96,20 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
   const log = { mailbox: endpoint.label };
   const maxAttempts = Math.max(1, options.maxMailAttempts ?? MAX_MAIL_ATTEMPTS);
   const setAsideAfter = options.setAsideAfterMs ?? SET_ASIDE_AFTER_MS;
-  /** Failures of a mail's processing so far, by `<UIDVALIDITY>:<UID>` (kept across reconnects, not restarts). */
-  const failures = new Map<string, { count: number; firstAt: number }>();
-  /** Failed FETCHes of a mail's content so far, the same way, with the last error. */
-  const unfetched = new Map<string, { count: number; firstAt: number; error: string }>();
+  /** Failures of a mail's processing so far, by `<UIDVALIDITY>:<UID>` (kept across reconnects, not restarts), with the last error. */
+  const failures = new Map<string, Failed>();
+  /** Failed FETCHes of a mail's content so far, the same way. */
+  const unfetched = new Map<string, Failed>();
+  /** One more failure of the mail `key` in `map`. */
+  const countFailure = (map: Map<string, Failed>, key: string, error: unknown): Failed => {
+    const failed = map.get(key) ?? { count: 0, firstAt: services.clock.now(), error: '' };
+    failed.count += 1;
+    failed.error = message(error);
+    map.set(key, failed);
+    return failed;
+  };
   /** A mail failed often enough, for long enough, to be set aside. */
-  const givenUp = (failed: { count: number; firstAt: number }) => failed.count >= maxAttempts && services.clock.now() - failed.firstAt >= setAsideAfter;
+  const givenUp = (failed: Failed) => failed.count >= maxAttempts && services.clock.now() - failed.firstAt >= setAsideAfter;
 
   let stopped = false;
   let client: ImapFlow | null = null;
@@ -164,12 +179,16 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
   async function processOne(c: ImapFlow, uidValidity: string, uid: number, size: number, checkpoint: boolean): Promise<void> {
     const tooLarge = size > services.email.maxBytes;
     const key = `${uidValidity}:${uid}`;
+    /** Sets the mail aside and passes it: the mail behind it is read. */
+    const giveUp = async (raw: Buffer | null, failed: Failed, error: string): Promise<void> => {
+      await setAside(c, uid, raw, size, failed.count, error);
+      if (checkpoint) await store.write((q) => writeCheckpoint(q, endpoint.label, uidValidity, uid, services.clock.now()));
+    };
     const unreadable = unfetched.get(key);
     if (unreadable && givenUp(unreadable)) {
       // Not fetched again (with Dovecot every try costs the connection): set aside as it is, unread.
-      await setAside(c, uid, null, size, unreadable.count, `the server could not hand it over: ${unreadable.error}`);
+      await giveUp(null, unreadable, `the server could not hand it over: ${unreadable.error}`);
       unfetched.delete(key);
-      if (checkpoint) await store.write((q) => writeCheckpoint(q, endpoint.label, uidValidity, uid, services.clock.now()));
       return;
     }
     let fetched;
@@ -178,10 +197,7 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
     } catch (error) {
       // Counted against this mail; a connection lost by chance at this moment is counted too,
       // which the span of setAsideAfter (many retries, minutes apart) makes harmless.
-      const failed = unreadable ?? { count: 0, firstAt: services.clock.now(), error: '' };
-      failed.count += 1;
-      failed.error = message(error);
-      unfetched.set(key, failed);
+      const failed = countFailure(unfetched, key, error);
       // Said with the mail's UID: "Connection not available" alone does not tell the operator which mail.
       throw new Error(`the server did not hand over mail UID ${uid} (attempt ${failed.count}): ${failed.error}`, { cause: error });
     }
@@ -191,16 +207,12 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
       try {
         outcome = await receiveEmail(services, fetched.source, { via: 'imap', mailbox: endpoint.label, ...where, ...(tooLarge ? { size } : {}) });
       } catch (error) {
-        const now = services.clock.now();
-        const failed = failures.get(key) ?? { count: 0, firstAt: now };
-        failed.count += 1;
-        failures.set(key, failed);
+        const failed = countFailure(failures, key, error);
         // A passing fault (a busy or briefly unreachable database) is retried; only a mail that
         // fails again and again, for long enough, is set aside so the mail behind it is read.
         if (!givenUp(failed)) throw error;
-        await setAside(c, uid, fetched.source, size, failed.count, message(error));
+        await giveUp(fetched.source, failed, failed.error);
         failures.delete(key);
-        if (checkpoint) await store.write((q) => writeCheckpoint(q, endpoint.label, uidValidity, uid, services.clock.now()));
         return;
       }
       failures.delete(key);
