@@ -26,10 +26,16 @@ export function markItemDone(q: Handle, id: number, now: number): Promise<boolea
   return outboxQueue(q.dialect).markDone(q, id, now);
 }
 
-/** Whether an item is still to be performed (not done, not failed for good): a case's erasure closes its items. */
-export async function itemPending(q: Handle, id: number): Promise<boolean> {
+/**
+ * Whether an item is still to be performed (not done, not failed for good): a case's erasure
+ * closes its items. Asked by writing the attempt's error on the item (the drain writes it again
+ * once the handler throws), not by reading it: on PostgreSQL the row then stays locked until the
+ * caller's transaction commits, so an erasure closing the item waits for what the caller records
+ * beside it, and erases that too (src/privacy/erase-cases.ts), as it does after markItemDone.
+ */
+export async function itemPending(q: Handle, id: number, lastError: string): Promise<boolean> {
   const o = q.tables.outbox;
-  const rows = await q.db.select({ id: o.id }).from(o).where(and(eq(o.id, id), isNull(o.doneAt), isNull(o.failedAt))).limit(1);
+  const rows = await q.db.update(o).set({ lastError }).where(and(eq(o.id, id), isNull(o.doneAt), isNull(o.failedAt))).returning({ id: o.id });
   return rows.length === 1;
 }
 

@@ -75,6 +75,25 @@ export async function eraseCaseContent(q: Handle, caseIds: readonly number[], no
   const ids = caseIds.map((n) => Math.trunc(n));
   const list = ids.join(',');
 
+  // First, before anything is read: the outbox's payloads emptied, the work still pending about
+  // these cases (mail to the customer, rules on their words) cancelled. On PostgreSQL, writes run
+  // side by side (read committed), and this order is what keeps a handler from putting words
+  // back: one that marked its item done (markItemDone) holds the item's row until it commits
+  // its outcome (a sent mail's entry names the address); this UPDATE waits for that commit, and
+  // the reads below see the entry. One that comes later finds its item done and records nothing.
+  const outbox = t.outbox;
+  const items = await q.db
+    .update(outbox)
+    .set({ payload: { erased: true }, lastError: null, doneAt: sql`CASE WHEN ${outbox.doneAt} IS NULL AND ${outbox.failedAt} IS NULL THEN ${now} ELSE ${outbox.doneAt} END`, lockedUntil: null, lockedBy: null })
+    .where(and(inArray(outbox.caseId, ids), notInArray(outbox.type, IMPERSONAL_OUTBOX)))
+    .returning({ id: outbox.id });
+  count('outboxItems', items.length);
+
+  // Then the cases themselves, locked until commit (PostgreSQL; SQLite has one writer anyway): a
+  // write adding to their timeline now (a reply, a note) holds them until it commits, and is then
+  // in the reads below; one that comes later waits for the erasure.
+  await dialect.lockCases(q, list);
+
   // The timeline, read once: texts quoted elsewhere (stored reports: escalation reasons) and the messages' search documents.
   const events = await q.db.select({ id: t.caseEvents.id, caseId: t.caseEvents.caseId, type: t.caseEvents.type, data: t.caseEvents.data }).from(t.caseEvents).where(inArray(t.caseEvents.caseId, ids)).orderBy(t.caseEvents.id);
 
@@ -136,15 +155,6 @@ export async function eraseCaseContent(q: Handle, caseIds: readonly number[], no
   count('emailContacts', (await q.db.delete(t.caseEmailContacts).where(inArray(t.caseEmailContacts.caseId, ids)).returning({ caseId: t.caseEmailContacts.caseId })).length);
   // The keys themselves are the client's words too: the entries go (a retry after this creates anew).
   count('idempotencyKeys', (await q.db.delete(t.idempotencyKeys).where(inArray(t.idempotencyKeys.caseId, ids)).returning({ key: t.idempotencyKeys.key })).length);
-
-  // Outbox: payloads emptied; work still pending about these cases (mail to the customer, rules on their words) is cancelled.
-  const outbox = t.outbox;
-  const items = await q.db
-    .update(outbox)
-    .set({ payload: { erased: true }, lastError: null, doneAt: sql`CASE WHEN ${outbox.doneAt} IS NULL AND ${outbox.failedAt} IS NULL THEN ${now} ELSE ${outbox.doneAt} END`, lockedUntil: null, lockedBy: null })
-    .where(and(inArray(outbox.caseId, ids), notInArray(outbox.type, IMPERSONAL_OUTBOX)))
-    .returning({ id: outbox.id });
-  count('outboxItems', items.length);
 
   // Webhook deliveries carry the staff view of a case (subject, description, the customer): their
   // payloads go, the delivery log's times and outcomes stay; one not yet delivered is not sent.

@@ -16,6 +16,15 @@ export function checkpoint(_q: Handle): Promise<void> {
   return Promise.resolve();
 }
 
+/**
+ * The cases' rows locked until the erasure commits (ids checked integers; in id order, so two
+ * erasures never wait for each other crosswise). Adding to a timeline takes a key-share lock on
+ * its case (the foreign key): a write doing that now is waited for, a later one waits.
+ */
+export async function lockCases(q: Handle, list: string): Promise<void> {
+  await q.run(sql.raw(`SELECT id FROM cases WHERE id IN (${list}) ORDER BY id FOR UPDATE`));
+}
+
 /** The search documents of the cases' messages (ids checked integers): `doc` between `id << 20` and `(id + 1) << 20`. */
 export async function forgetMessageDocuments(q: Handle, list: string): Promise<void> {
   await q.run(sql.raw(`DELETE FROM search_documents d USING unnest(ARRAY[${list}]::bigint[]) AS c(id) WHERE d.doc > c.id << 20 AND d.doc < (c.id + 1) << 20`));

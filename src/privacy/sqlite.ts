@@ -34,6 +34,11 @@ export function checkpoint(q: Handle): Promise<void> {
   return Promise.reject(new Error(later ? 'the WAL is in use: the checkpointer truncates it as soon as it is free' : 'the WAL is in use and no checkpointer runs (WAL_CHECKPOINTS=auto): it keeps old page images until overwritten'));
 }
 
+/** Nothing to lock: SQLite has one writer, and the erasure's transaction is the one now. */
+export function lockCases(_q: Handle, _list: string): Promise<void> {
+  return Promise.resolve();
+}
+
 /** The search index forgets the message documents of the cases (ids checked integers). */
 export async function forgetMessageDocuments(q: Handle, list: string): Promise<void> {
   await q.run(

@@ -160,7 +160,7 @@ export async function sendCaseMail(services: Services, item: OutboxItem, caseId:
       const data = { ...what, to: mail.to, cc: mail.cc ?? [], ...(mail.messageId ? { messageId: mail.messageId } : {}), error: smtpError(caught), attempt: item.attempts, retry };
       await services.store.write(async (q) => {
         // Not about an item closed meanwhile (its case erased): the address would be back on the case.
-        if (!(await itemPending(q, item.id))) return;
+        if (!(await itemPending(q, item.id, data.error))) return;
         await q.db.insert(q.tables.caseEvents).values({ caseId, type: 'email.failed', at: services.clock.now(), actorType: 'system', actorId: null, data });
       });
     }
