@@ -173,7 +173,7 @@ export const pgQueue: OutboxQueue = {
     await q.db
       .update(o)
       .set(failure.giveUp ? { lastError: failure.message, failedAt: failure.at, lockedUntil: null, lockedBy: null } : { lastError: failure.message, availableAt: failure.at, lockedUntil: null, lockedBy: null })
-      .where(eq(o.id, id));
+      .where(and(eq(o.id, id), isNull(o.doneAt)));
   },
   async markDone(q, id, now) {
     const o = q.tables.outbox;

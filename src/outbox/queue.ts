@@ -87,7 +87,11 @@ export interface OutboxQueue {
   claimWave(q: Handle, ctx: WaveContext): Promise<ClaimedWave>;
   /** After the handler: marks the item done unless the handler did. */
   complete(q: Handle, id: number, now: number): Promise<void>;
-  /** Records a failed attempt (forgetting a done mark the handler made in a transaction that did not commit). */
+  /**
+   * Records a failed attempt (forgetting a done mark the handler made in a transaction that did
+   * not commit). Not on an item done meanwhile: a case's erasure closes its items while their
+   * mail is in flight, and the error (a refusal quoting the address) must not come back.
+   */
   recordFailure(q: Handle, id: number, failure: Failure): Promise<void>;
   /** Marks an item done (a handler, inside its own write): false when someone already did. */
   markDone(q: Handle, id: number, now: number): Promise<boolean>;

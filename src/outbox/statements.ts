@@ -64,9 +64,9 @@ export const outboxStatements = perConnection((db: Db) => {
     ),
     done: c.prepare<[number, number]>('UPDATE outbox SET done_at = ?, locked_until = NULL, locked_by = NULL, last_error = NULL WHERE id = ? AND done_at IS NULL'),
     retry: c.prepare<[string, number, number]>(
-      'UPDATE outbox SET last_error = ?, available_at = ?, locked_until = NULL, locked_by = NULL WHERE id = ?',
+      'UPDATE outbox SET last_error = ?, available_at = ?, locked_until = NULL, locked_by = NULL WHERE id = ? AND done_at IS NULL',
     ),
-    fail: c.prepare<[string, number, number]>('UPDATE outbox SET last_error = ?, failed_at = ?, locked_until = NULL, locked_by = NULL WHERE id = ?'),
+    fail: c.prepare<[string, number, number]>('UPDATE outbox SET last_error = ?, failed_at = ?, locked_until = NULL, locked_by = NULL WHERE id = ? AND done_at IS NULL'),
     holders: c.prepare<[number], { locked_by: string }>(
       `SELECT DISTINCT locked_by FROM outbox
        WHERE done_at IS NULL AND failed_at IS NULL AND locked_by IS NOT NULL AND locked_until > ?`,
