@@ -228,6 +228,26 @@ describe('the outbox on PostgreSQL', () => {
     expect(lanes.size).toBe(0);
   });
 
+  it('a full drain beside the background drain of the same process returns only once the item due is performed', async () => {
+    // A full drain: `outbox.drain()`'s (waitForLanes), as tests and the CLI call it.
+    // The background drain's claim comes into flight here, and commits, while the full drain's
+    // look or claim is on its way: that query then finds nothing due. Before, the full drain
+    // returned then, with the item still being performed (34 of these 300 tries; a test's
+    // outbox.drain() returned before the mail "Webhook disabled" was sent). The turns between
+    // the two starts move the full drain's queries across the background's.
+    const w = worker();
+    const early: string[] = [];
+    for (let n = 0; n < 300; n++) {
+      await enqueue([{ name: `r${n}` }]);
+      const background = drainOutbox(w, handlers);
+      for (let t = 0; t < n % 7; t++) await turn();
+      await drainOutbox(w, handlers, { waitForLanes: true });
+      if ((await rows()).find((r) => r.name === `r${n}`)!.doneAt === null) early.push(`r${n}`);
+      await background;
+    }
+    expect(early).toEqual([]);
+  });
+
   it('a full drain waits for an item another drain of this process is still performing after its lease ran out, then performs the case’s next one', async () => {
     await enqueue([{ caseId: caseIds[3]!, name: 'slow mail' }]);
     const w = worker();
