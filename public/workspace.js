@@ -654,8 +654,9 @@
     var show = function () {
       var page = document.getElementById('case-page');
       if (!page || document.getElementById('composer')) return;
-      composerAfterSave = keep;
-      return window.htmx.ajax('GET', url.replace(/\/draft$/, '') + '?mode=' + (mode === 'internal' ? 'note' : 'public'), { source: page, target: page, swap: 'outerHTML' });
+      var path = url.replace(/\/draft$/, '') + '?mode=' + (mode === 'internal' ? 'note' : 'public');
+      composerAfterSave = { keep: keep, path: path };
+      return window.htmx.ajax('GET', path, { source: page, target: page, swap: 'outerHTML' });
     };
     window.htmx.ajax('POST', url, { source: document.body, swap: 'none', values: values }).then(show, show);
   }
@@ -666,10 +667,13 @@
     composerKept = null;
     restoreComposer(keep);
   });
+  // Only on that answer, known by its path: another answer meanwhile targets the case page too
+  // (the live poll's, whose parts come out of band). Before, the poll's took the restore for
+  // itself, with no composer on the page yet: the one that came next had the text but no files.
   document.addEventListener('htmx:afterSwap', function (e) {
-    var target = e.detail && e.detail.target;
-    if (!composerAfterSave || !target || !(target.id === 'case-page' || !document.body.contains(target))) return;
-    var keep = composerAfterSave;
+    var info = e.detail && e.detail.pathInfo;
+    if (!composerAfterSave || !info || info.requestPath !== composerAfterSave.path) return;
+    var keep = composerAfterSave.keep;
     composerAfterSave = null;
     restoreComposer(keep, true);
   });

@@ -25,13 +25,15 @@ const suite = useBrowserSuite(
     refs.push(((await third.json()) as { id: string }).id);
     const fourth = await server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject: 'Workspace fonts', description: 'Can I use my own font?' });
     refs.push(((await fourth.json()) as { id: string }).id);
-    for (const subject of ['Workspace icons', 'Workspace backups', 'Workspace sounds']) {
+    for (const subject of ['Workspace icons', 'Workspace backups', 'Workspace sounds', 'Workspace archive']) {
       const res = await server.api('POST', '/api/v1/cases', { customer: { email: 'chloe@example.com' }, subject, description: `${subject}: please help.` });
       refs.push(((await res.json()) as { id: string }).id);
     }
     // Resolved already: what is left is Close, after which the case takes no message.
-    const resolved = await server.api('POST', `/api/v1/cases/${refs[5]!}/transitions`, { transition: 'resolve', solution: 'Backups run nightly.' });
-    expect(resolved.status, await resolved.clone().text()).toBe(200);
+    for (const ref of [refs[5]!, refs[7]!]) {
+      const resolved = await server.api('POST', `/api/v1/cases/${ref}/transitions`, { transition: 'resolve', solution: 'Backups run nightly.' });
+      expect(resolved.status, await resolved.clone().text()).toBe(200);
+    }
   },
 );
 
@@ -211,6 +213,38 @@ describe('reply drafts', () => {
     await page.reload();
     expect(await message.inputValue()).toBe('Chloe asked for a copy of last week’s backup.');
     expect(await page.locator('#composer-visibility-internal').isChecked()).toBe(true);
+    expect(suite.problems()).toEqual([]);
+  });
+
+  it('a note typed just before Close keeps its file when the live poll answers while the case comes back with the draft', async () => {
+    const ref = refs[7]!;
+    const page = await aliceOnCase(ref);
+    const drafts = await holdRequests(page, `**/cases/${ref}/draft`);
+    const message = page.getByLabel('Message');
+    await page.locator('label[for="composer-visibility-internal"]').click();
+    await message.fill('Chloe wants the archive from March.');
+    await page.locator('#composer-files').setInputFiles({ name: 'archive-list.txt', mimeType: 'text/plain', buffer: Buffer.from('2026-03') });
+    await page.locator('#transition-close-submit').click({ delay: 150 });
+    await page.locator('#case-header').getByText('Closed').first().waitFor();
+    // The draft is saved; the case is asked for again, and its answer waits.
+    const caseAgain = await holdRequests(page, new RegExp(`/cases/${ref}\\?mode=`));
+    const asked = page.waitForRequest(new RegExp(`/cases/${ref}\\?mode=`));
+    drafts.release();
+    await asked;
+    // Meanwhile the live poll answers with the changed parts (out of band; its target is the case
+    // page too). Before, that answer's htmx:afterSwap was taken for the case's: the file went into
+    // no composer, and the one that came next had the draft's text without it (CI once).
+    const polled = page.waitForResponse((r) => r.url().includes(`/cases/${ref}/live`) && r.status() === 200);
+    await page.evaluate(() => {
+      const poller = document.getElementById('case-poll')!;
+      const htmx = (window as unknown as { htmx: { ajax(verb: string, url: string, options: object): Promise<void> } }).htmx;
+      void htmx.ajax('GET', poller.getAttribute('hx-get')!.replace(/stamp=[^&]*/, 'stamp=0'), { source: poller, swap: 'none' });
+    });
+    await polled;
+    caseAgain.release();
+    await expect.poll(() => message.inputValue()).toBe('Chloe wants the archive from March.');
+    expect(await page.locator('#composer-visibility-internal').isChecked()).toBe(true);
+    expect(await page.locator('#composer-files').evaluate((input: HTMLInputElement) => Array.from(input.files ?? []).map((f) => f.name))).toEqual(['archive-list.txt']);
     expect(suite.problems()).toEqual([]);
   });
 
