@@ -43,6 +43,13 @@ export interface DrainOptions {
   lanes?: OutboxLanes;
   /** Return only once the lanes' items in flight at the end have settled (a full drain; not the background kick's). */
   waitForLanes?: boolean;
+  /**
+   * The background kick's drain: when it finds nothing to claim it returns at once, without
+   * waiting for the items other drains of this process are performing (the next kick performs
+   * what comes meanwhile). Every other drain waits for them: a settle for its case's, a full
+   * drain (`outbox.drain()`, the sweep's) for all.
+   */
+  background?: boolean;
 }
 
 export interface DrainResult {
@@ -115,10 +122,9 @@ export async function drainOutbox(
    * `elsewhere`, read before the wave's last query: on PostgreSQL another drain's claim can come
    * into flight and commit during that query, which then finds nothing due (`outbox.drain()`
    * returned while the background drain was still sending the mail: 34 of 300 tries in
-   * test/postgres/outbox.test.ts). The background kick's drain waits for none: the next kick
-   * performs what comes meanwhile.
+   * test/postgres/outbox.test.ts). The background kick's drain waits for none (`background`).
    */
-  const waitedFor = (): Flight[] => (options.caseId !== undefined ? caseFlights() : options.waitForLanes ? [...inFlight.values()] : []);
+  const waitedFor = (): Flight[] => (options.caseId !== undefined ? caseFlights() : options.background ? [] : [...inFlight.values()]);
 
   interface Claimed {
     item: OutboxItem;

@@ -70,7 +70,7 @@ export class OutboxWorker {
       return;
     }
     this.#running = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => drainOutbox(this.#services, this.#handlers, { signal: this.#abort.signal, lanes: this.#lanes }))
+      .then(() => drainOutbox(this.#services, this.#handlers, { signal: this.#abort.signal, lanes: this.#lanes, background: true }))
       .then(
         () => undefined,
         (error: unknown) => this.#services.logger.error('outbox drain failed', { error }),
