@@ -56,6 +56,15 @@ async function waitingForLocks(h: Harness): Promise<number> {
   return (await h.query((q) => q.get<{ n: number }>(sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)))!.n;
 }
 
+/** Erases the customer while `held`'s transaction is open: the erasure waits for a lock it holds, then ends once it commits. */
+async function eraseBeside(h: Harness, customerId: number, held: { release: () => void; done: Promise<void> }): Promise<void> {
+  const erasure = h.api('POST', `/api/v1/customers/${customerId}/erase`, { token: ADMIN_TOKEN });
+  await expect.poll(() => waitingForLocks(h), { timeout: 10_000 }).toBeGreaterThan(0);
+  held.release();
+  await held.done;
+  expect((await erasure).status).toBe(200);
+}
+
 async function timelineText(h: Harness, caseId: number): Promise<string> {
   return JSON.stringify(await h.all('SELECT type, data FROM case_events WHERE case_id = ? ORDER BY id', caseId));
 }
@@ -80,11 +89,7 @@ describe.runIf(ON_POSTGRES)('erasing a customer while another transaction writes
       expect(await claim(q, item, h.clock.now())).toBe(true);
       await q.db.insert(q.tables.caseEvents).values({ caseId, type: 'notification.sent', at: h.clock.now(), actorType: 'system', actorId: null, data: { template: 'case-received', to: [ADDRESS] } });
     });
-    const erasure = h.api('POST', `/api/v1/customers/${customerId}/erase`, { token: ADMIN_TOKEN });
-    await expect.poll(() => waitingForLocks(h), { timeout: 10_000 }).toBeGreaterThan(0);
-    handler.release();
-    await handler.done;
-    expect((await erasure).status).toBe(200);
+    await eraseBeside(h, customerId, handler);
     const timeline = await timelineText(h, caseId);
     expect(timeline).toContain('notification.sent');
     expect(timeline).not.toContain(ADDRESS);
@@ -96,11 +101,7 @@ describe.runIf(ON_POSTGRES)('erasing a customer while another transaction writes
     const note = await heldWrite(h, async (q) => {
       await q.db.insert(q.tables.caseEvents).values({ caseId, type: 'staff.noted', at: h.clock.now(), actorType: 'system', actorId: null, data: { body: `Quinn read us ${WORDS} again.` } });
     });
-    const erasure = h.api('POST', `/api/v1/customers/${customerId}/erase`, { token: ADMIN_TOKEN });
-    await expect.poll(() => waitingForLocks(h), { timeout: 10_000 }).toBeGreaterThan(0);
-    note.release();
-    await note.done;
-    expect((await erasure).status).toBe(200);
+    await eraseBeside(h, customerId, note);
     const timeline = await timelineText(h, caseId);
     expect(timeline).toContain('staff.noted');
     expect(timeline).not.toContain(WORDS);
