@@ -15,7 +15,7 @@ import { hasOtherValidity, readCheckpoint, writeCheckpoint } from './imap-checkp
 import { parseImapUrl, type ImapEndpoint, type ImapMailboxConfig } from './imap-config.js';
 import { describeImapError } from './imap-errors.js';
 import { logMailOn } from './mail-log.js';
-import { derivedMessageId, headersOnly } from './parse-mail.js';
+import { headersOnly, loggedMessageId } from './parse-mail.js';
 import { receiveEmail } from './receive-email.js';
 
 /** What the poller is doing, in words (the console shows it); `mailAt` when a mail was just received. */
@@ -242,8 +242,8 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
    * sender or subject.
    */
   async function setAside(c: ImapFlow, uid: number, raw: Buffer | null, size: number, attempts: number, error: string): Promise<void> {
-    const head = raw ? headersOnly(raw) : { messageId: undefined, from: null, subject: null };
-    const messageId = head.messageId ?? (raw ? derivedMessageId(raw) : `imap-${c.mailbox ? String(c.mailbox.uidValidity) : 'unknown'}-${uid}@${endpoint.host}`);
+    const head = raw ? headersOnly(raw) : { messageId: null, from: null, subject: null };
+    const messageId = raw ? loggedMessageId(raw, head) : `imap-${c.mailbox ? String(c.mailbox.uidValidity) : 'unknown'}-${uid}@${endpoint.host}`;
     const reason = clipText(`failed after ${attempts} attempts: ${error}`, 300);
     await store.query((q) =>
       logMailOn(q, { via: 'imap', mailbox: endpoint.label, mailboxId: where.mailboxId ?? null, messageId, from: head.from, subject: head.subject, size: Math.max(size, raw?.length ?? 0), outcome: 'ignored', reason, caseId: null, at: services.clock.now() }),

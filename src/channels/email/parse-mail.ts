@@ -84,6 +84,11 @@ export function derivedMessageId(raw: Buffer): string {
   return `sha256-${createHash('sha256').update(raw).digest('hex')}@derived.casebook`;
 }
 
+/** What the mail log names a mail by without parsing it: its Message-ID, or one derived from its bytes. */
+export function loggedMessageId(raw: Buffer, head: { messageId: string | null } = headersOnly(raw)): string {
+  return head.messageId ?? derivedMessageId(raw);
+}
+
 export function addresses(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
   const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
   const out: MailAddress[] = [];

@@ -29,7 +29,7 @@ import { isAutoReply, isBounce, xLoopAddresses } from './noise.js';
 import { openCase } from './open-mail-case.js';
 import { withOriginalSender } from './own-group.js';
 import { mailChecks } from './prechecks.js';
-import { derivedMessageId, headersOnly, parseMail, type InboundMail, type MailAddress } from './parse-mail.js';
+import { headersOnly, loggedMessageId, parseMail, type InboundMail, type MailAddress } from './parse-mail.js';
 import { isForwardSubject, mailText } from './quoted-text.js';
 import { isBlocked, isOwnAddress } from './settings.js';
 import { findThread, type Thread } from './thread.js';
@@ -45,7 +45,7 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
   const base = { via: options.via, mailbox: options.mailbox ?? null, mailboxId: options.mailboxId ?? null, size, at };
   const ignoredUnparsed = async (reason: string): Promise<InboundResult> => {
     const head = headersOnly(raw);
-    await store.query((q) => logMailOn(q, { ...base, messageId: head.messageId ?? derivedMessageId(raw), from: head.from, subject: head.subject, outcome: 'ignored', reason, caseId: null }));
+    await store.query((q) => logMailOn(q, { ...base, messageId: loggedMessageId(raw, head), from: head.from, subject: head.subject, outcome: 'ignored', reason, caseId: null }));
     return { result: 'ignored', reason };
   };
 
@@ -56,7 +56,7 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     const to = await tooLargeNoticeTo(services, raw, head.from);
     await store.write(async (q) => {
       if (to) await queueTooLargeNoticeOn(q, { to, subject: head.subject, messageId: head.messageId, size, limit: settings.maxBytes }, at);
-      await logMailOn(q, { ...base, messageId: head.messageId ?? derivedMessageId(raw), from: head.from, subject: head.subject, outcome: 'ignored', reason: 'too-large', caseId: null });
+      await logMailOn(q, { ...base, messageId: loggedMessageId(raw, head), from: head.from, subject: head.subject, outcome: 'ignored', reason: 'too-large', caseId: null });
     });
     if (to) services.outbox.kick();
     return { result: 'ignored', reason: 'too-large' };

@@ -11,7 +11,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Services } from '../../services.js';
 import { canonicalEmail } from '../../text/email-address.js';
-import { derivedMessageId, headersOnly } from './parse-mail.js';
+import { loggedMessageId } from './parse-mail.js';
 import { receiveEmail } from './receive-email.js';
 import { isSupportAddress } from './reply-address.js';
 
@@ -82,7 +82,7 @@ export async function startSmtpReceiver(services: Services, options: SmtpReceive
           },
           (error: unknown) => {
             // Which mail: the sender tries it again later, and the operator can find it in the mail log once it is filed.
-            const messageId = headersOnly(raw).messageId ?? derivedMessageId(raw);
+            const messageId = loggedMessageId(raw);
             services.logger.error('email: inbound SMTP mail failed; answered 451, the sender tries again later', { messageId, size, error: error instanceof Error ? error.message : String(error) });
             callback(smtpError('Temporary failure, please try again later', 451));
           },
