@@ -48,15 +48,6 @@ export interface ErasureResult {
 export const ERASED_NAME = 'Erased customer';
 export const erasedEmail = (id: number) => `erased-${id}@erased.invalid`;
 
-/**
- * Runs `fn` in one write on the storage port. On SQLite the bytes of what it deletes or
- * overwrites are zeroed, not left in free space: every connection has secure_delete on
- * (`openDatabase`), and the search index FTS5's secure-delete (the `privacy` migration). On
- * PostgreSQL dead row versions stay until VACUUM (docs/privacy.md).
- */
-export function erasing<T>(services: Services, fn: (q: Handle) => Promise<T>): Promise<T> {
-  return services.store.write(fn);
-}
 
 /**
  * After commit: the files nobody names any more are deleted (a crash before this leaves
@@ -83,7 +74,7 @@ const affected = (rows: readonly unknown[]) => rows.length;
 export async function eraseCustomer(services: Services, customerId: number, actor: Actor): Promise<ErasureResult> {
   if (actor.role !== 'admin') throw new DomainError('FORBIDDEN', 'Only admins erase customers.');
   const now = services.clock.now();
-  const { result, files } = await erasing(services, async (q) => {
+  const { result, files } = await services.store.write(async (q) => {
     const t = q.tables;
     const dialect = privacySql(q);
     const [customer] = await q.db.select({ id: t.customers.id, email: t.customers.email }).from(t.customers).where(eq(t.customers.id, customerId)).limit(1);

@@ -15,7 +15,7 @@ import { SYSTEM_ACTOR } from '../roles.js';
 import type { Services } from '../services.js';
 import { eraseCaseContent } from './erase-cases.js';
 import { eraseChatSessions } from './erase-chats.js';
-import { afterErasure, erasing } from './erase-customer.js';
+import { afterErasure } from './erase-customer.js';
 
 export const RETENTION_CRON = '23 3 * * *';
 const DAY_MS = 86_400_000;
@@ -45,7 +45,7 @@ export async function eraseExpiredCases(services: Services, retentionDays: numbe
   const dueCases = await store.query((q) => q.all<{ id: number; customer_id: number }>(due(cutoff, limit + 1)));
   let erased = 0;
   for (const c of dueCases.slice(0, limit)) {
-    const files = await erasing(services, async (q) => {
+    const files = await services.store.write(async (q) => {
       // Re-checked inside the transaction: another process may have erased it meanwhile.
       if (!(await q.get(due(cutoff, 1, c.id)))) return null;
       const now = clock.now();
@@ -77,7 +77,7 @@ export async function eraseExpiredCases(services: Services, retentionDays: numbe
  */
 export async function eraseExpiredChatsWithoutCase(services: Services, cutoff: number, retentionDays: number): Promise<number> {
   const { clock } = services;
-  const erased = await erasing(services, async (q) => {
+  const erased = await services.store.write(async (q) => {
     const s = q.tables.chatSessions;
     const where = () => and(isNull(s.caseId), lte(s.lastActivityAt, cutoff), notLike(s.tokenHash, 'erased:%'));
     const sites = await q.db.select({ site: s.siteId, n: sql<number>`count(*)` }).from(s).where(where()).groupBy(s.siteId);
