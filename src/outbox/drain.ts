@@ -125,6 +125,12 @@ export async function drainOutbox(
    * test/postgres/outbox.test.ts). The background kick's drain waits for none (`background`).
    */
   const waitedFor = (): Flight[] => (options.caseId !== undefined ? caseFlights() : options.background ? [] : [...inFlight.values()]);
+  /** Waits for those flights; false when there were none. */
+  const waitForFlights = async (flights: Flight[]): Promise<boolean> => {
+    if (flights.length === 0) return false;
+    await Promise.allSettled(flights.map((f) => f.done));
+    return true;
+  };
 
   interface Claimed {
     item: OutboxItem;
@@ -213,10 +219,8 @@ export async function drainOutbox(
       if (!(await store.query((q) => queue.worthAWave(q, look)))) {
         // Nothing due, as far as that look saw: but another drain's claim may have come into
         // flight here and committed while it ran (PostgreSQL). Then it waits for that, and looks again.
-        const claimedMeanwhile = look.flightsToAwait ? [] : waitedFor();
-        if (claimedMeanwhile.length === 0) break;
-        await Promise.allSettled(claimedMeanwhile.map((f) => f.done));
-        continue;
+        if (!look.flightsToAwait && (await waitForFlights(waitedFor()))) continue;
+        break;
       }
       const ctx = context(now);
       let claimed: ClaimedWave;
@@ -246,11 +250,7 @@ export async function drainOutbox(
         // drain of this process may have claimed one meanwhile (then it waits for it), or be
         // claiming it right now (PostgreSQL: the row locked, the claim not yet in flight here;
         // it looks again).
-        const claimedMeanwhile = waitedFor();
-        if (claimedMeanwhile.length > 0) {
-          await Promise.allSettled(claimedMeanwhile.map((f) => f.done));
-          continue;
-        }
+        if (await waitForFlights(waitedFor())) continue;
         if (claimed.skipped && (skippedUntil ??= performance.now() + SKIPPED_WAIT_MS) > performance.now()) {
           await new Promise((resolve) => setTimeout(resolve, 1));
           continue;
