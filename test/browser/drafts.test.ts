@@ -46,6 +46,23 @@ async function aliceOnCase(ref: string) {
   return page;
 }
 
+/**
+ * Alice on the resolved case `ref` writes `text` as a note with the file `file` and presses Close
+ * at a person's pace. No draft save gets through before Close's answer (they wait for `release`):
+ * the case comes back closed, without a composer.
+ */
+async function closeWithNote(ref: string, text: string, file: string) {
+  const page = await aliceOnCase(ref);
+  const { release } = await holdRequests(page, `**/cases/${ref}/draft`);
+  const message = page.getByLabel('Message');
+  await page.locator('label[for="composer-visibility-internal"]').click();
+  await message.fill(text);
+  await page.locator('#composer-files').setInputFiles({ name: file, mimeType: 'text/plain', buffer: Buffer.from('2026-11-28') });
+  await page.locator('#transition-close-submit').click({ delay: 150 });
+  await page.locator('#case-header').getByText('Closed').first().waitFor();
+  return { page, message, release };
+}
+
 describe('reply drafts', () => {
   it('a draft survives a reload, a note is drafted apart, and sending clears the draft', async () => {
     const ref = refs[0]!;
@@ -194,15 +211,7 @@ describe('reply drafts', () => {
 
   it('a note typed just before Close is saved as the draft and the closed case shows it, in its mode and with its file', async () => {
     const ref = refs[5]!;
-    const page = await aliceOnCase(ref);
-    // No draft save gets through before Close's answer: the case comes back closed, without a composer.
-    const { release } = await holdRequests(page, `**/cases/${ref}/draft`);
-    const message = page.getByLabel('Message');
-    await page.locator('label[for="composer-visibility-internal"]').click();
-    await message.fill('Chloe asked for a copy of last week’s backup.');
-    await page.locator('#composer-files').setInputFiles({ name: 'backup-list.txt', mimeType: 'text/plain', buffer: Buffer.from('2026-11-28') });
-    await page.locator('#transition-close-submit').click({ delay: 150 });
-    await page.locator('#case-header').getByText('Closed').first().waitFor();
+    const { page, message, release } = await closeWithNote(ref, 'Chloe asked for a copy of last week’s backup.', 'backup-list.txt');
     // Before, the composer was gone with the text typed since the last save.
     release();
     await expect.poll(() => message.inputValue()).toBe('Chloe asked for a copy of last week’s backup.');
@@ -218,18 +227,11 @@ describe('reply drafts', () => {
 
   it('a note typed just before Close keeps its file when the live poll answers while the case comes back with the draft', async () => {
     const ref = refs[7]!;
-    const page = await aliceOnCase(ref);
-    const drafts = await holdRequests(page, `**/cases/${ref}/draft`);
-    const message = page.getByLabel('Message');
-    await page.locator('label[for="composer-visibility-internal"]').click();
-    await message.fill('Chloe wants the archive from March.');
-    await page.locator('#composer-files').setInputFiles({ name: 'archive-list.txt', mimeType: 'text/plain', buffer: Buffer.from('2026-03') });
-    await page.locator('#transition-close-submit').click({ delay: 150 });
-    await page.locator('#case-header').getByText('Closed').first().waitFor();
+    const { page, message, release: releaseDrafts } = await closeWithNote(ref, 'Chloe wants the archive from March.', 'archive-list.txt');
     // The draft is saved; the case is asked for again, and its answer waits.
     const caseAgain = await holdRequests(page, new RegExp(`/cases/${ref}\\?mode=`));
     const asked = page.waitForRequest(new RegExp(`/cases/${ref}\\?mode=`));
-    drafts.release();
+    releaseDrafts();
     await asked;
     // Meanwhile the live poll answers with the changed parts (out of band; its target is the case
     // page too). Before, that answer's htmx:afterSwap was taken for the case's: the file went into
