@@ -54,6 +54,21 @@ async function stop(poller: ImapPoller): Promise<void> {
 }
 
 /** Waits (for the real server and the poller, never for a clock) until `check` holds. */
+/**
+ * The mailbox's first mail keeps failing (`failures`, the log lines): retried quickly, it is not
+ * set aside while less than 10 minutes have passed (nothing filed, no checkpoint past it); 11
+ * minutes later it is, and the mail `behind` it is filed, the checkpoint past both.
+ */
+async function waitedOutThenPassed(failures: () => unknown[], failingUid: number, behind: { subject: string; uid: number }): Promise<void> {
+  await until(() => failures().length >= 4, 'repeated failures');
+  expect(await allCases()).toEqual([]);
+  expect((await checkpoints()).every((r) => r.lastUid < failingUid)).toBe(true);
+  h.clock.advanceMinutes(11);
+  await until(async () => (await allCases()).length === 1, 'the mail behind the failing one filed');
+  expect((await allCases()).map((c) => c.subject)).toEqual([behind.subject]);
+  await until(async () => (await checkpoints()).some((r) => r.lastUid === behind.uid), 'the checkpoint past both');
+}
+
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -332,14 +347,7 @@ describe('reading an IMAP mailbox', () => {
     start({ url: dovecot.url('Poison') }, { retryMs: 20, maxRetryMs: 40, maxMailAttempts: 3, setAsideAfterMs: 10 * 60_000 });
     const failures = () => logs.filter((l) => l.level === 'error' && String(l.error).includes('value too long'));
     // Failing quickly, three attempts and more are not enough while less than 10 minutes have passed: a passing fault is waited out.
-    await until(() => failures().length >= 4, 'repeated failures');
-    expect(await allCases()).toEqual([]);
-    expect((await checkpoints()).every((r) => r.lastUid < poisonUid)).toBe(true);
-
-    h.clock.advanceMinutes(11);
-    await until(async () => (await allCases()).length === 1, 'the mail behind the failing one filed');
-    expect((await allCases()).map((c) => c.subject)).toEqual(['Printer on fire']);
-    await until(async () => (await checkpoints()).some((r) => r.lastUid === behindUid), 'the checkpoint past both');
+    await waitedOutThenPassed(failures, poisonUid, { subject: 'Printer on fire', uid: behindUid });
     const failedLine = (await mailLog()).find((l) => l.messageId === poison.messageId.slice(1, -1));
     expect(failedLine).toMatchObject({ via: 'imap', outcome: 'ignored', fromAddress: 'chloe@example.com', subject: 'Poison pill', caseId: null });
     expect(failedLine!.reason).toMatch(/^failed after \d+ attempts: .*value too long for the index/);
@@ -372,15 +380,8 @@ describe('reading an IMAP mailbox', () => {
     start({ url: dovecot.url('Unreadable') }, { retryMs: 20, maxRetryMs: 40, maxMailAttempts: 3, setAsideAfterMs: 10 * 60_000 });
     const failures = () => logs.filter((l) => l.level === 'error' && l.msg.includes('IMAP mailbox failed'));
     // Failing quickly, three attempts and more are not enough while less than 10 minutes have passed: a passing fault is waited out.
-    await until(() => failures().length >= 4, 'repeated failures');
+    await waitedOutThenPassed(failures, brokenUid, { subject: 'Scanner offline', uid: behindUid });
     expect(failures()[0]!.error).toMatch(new RegExp(`^the server did not hand over mail UID ${brokenUid} \\(attempt 1\\): `));
-    expect(await allCases()).toEqual([]);
-    expect((await checkpoints()).every((r) => r.lastUid < brokenUid)).toBe(true);
-
-    h.clock.advanceMinutes(11);
-    await until(async () => (await allCases()).length === 1, 'the mail behind the unreadable one filed');
-    expect((await allCases()).map((c) => c.subject)).toEqual(['Scanner offline']);
-    await until(async () => (await checkpoints()).some((r) => r.lastUid === behindUid), 'the checkpoint past both');
     const validity = await uidValidityOf('Unreadable');
     const line = (await mailLog()).find((l) => l.outcome === 'ignored');
     expect(line).toMatchObject({ via: 'imap', messageId: `imap-${validity}-${brokenUid}@127.0.0.1`, fromAddress: null, subject: null, caseId: null });
