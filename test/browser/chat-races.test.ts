@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 import type { AddressInfo } from 'node:net';
 import type { FrameLocator, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signIn, useBrowserSuite } from './support.js';
+import { advanceClockUntil, signIn, useBrowserSuite } from './support.js';
 
 const PASSWORD = 'browser chat races password';
 let shop: http.Server;
@@ -200,22 +200,11 @@ describe('live chat: races between the stream and the window’s requests', () =
       if (ends.length === 2) return; // held for good: only the window can give up on it
       await route.continue();
     });
-    // The window's clock moved on in steps until the next request comes (never in one jump that
-    // could land before its timer exists: it would then never fire on the paused clock).
+    // The window's clock moved on in steps until the next request comes (advanceClockUntil).
     let waited = 0;
-    const advanceUntil = async (done: () => boolean) =>
-      expect
-        .poll(
-          async () => {
-            if (!done()) {
-              await visitor.clock.runFor(250);
-              waited += 250;
-            }
-            return done();
-          },
-          { interval: 20, timeout: 20_000 },
-        )
-        .toBe(true);
+    const advanceUntil = async (done: () => boolean) => {
+      waited += await advanceClockUntil(visitor, done, { stepMs: 250, intervalMs: 20, timeoutMs: 20_000 });
+    };
     await frame.getByLabel('Your message').fill('Still there?');
     await frame.getByLabel('Your message').press('Enter');
     await expect.poll(() => lineRoute !== null).toBe(true);

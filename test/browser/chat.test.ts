@@ -14,7 +14,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../support/harness.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
-import { holdRequests, screenshot, signIn, useBrowserSuite } from './support.js';
+import { advanceClockUntil, holdRequests, screenshot, signIn, useBrowserSuite } from './support.js';
 
 const PASSWORD = 'browser chat password';
 const env: Record<string, string> = { CHANNELS_KEY: 'ef'.repeat(32) };
@@ -82,24 +82,8 @@ async function visitorBehindProxy(name: string, email: string) {
   await frame.getByRole('button', { name: 'Start chat' }).click();
   // Three failed attempts (1 s, then 2 s apart), then polling. The page schedules each retry
   // once it has seen the attempt fail, a moment after the request went out: its clock is moved
-  // on in steps until the next request comes, never in one jump that could land before the
-  // retry's timer exists (it would then never fire on the paused clock).
-  const advanceUntil = async (done: () => boolean): Promise<number> => {
-    let advanced = 0;
-    await expect
-      .poll(
-        async () => {
-          if (!done()) {
-            await page.clock.runFor(100);
-            advanced += 100;
-          }
-          return done();
-        },
-        { interval: 50, timeout: 30_000 },
-      )
-      .toBe(true);
-    return advanced;
-  };
+  // on in steps until the next request comes (advanceClockUntil).
+  const advanceUntil = (done: () => boolean): Promise<number> => advanceClockUntil(page, done, { stepMs: 100, intervalMs: 50, timeoutMs: 30_000 });
   await expect.poll(() => counts.streams).toBe(1);
   expect(await advanceUntil(() => counts.streams === 2)).toBeGreaterThanOrEqual(1000);
   expect(await advanceUntil(() => counts.streams === 3)).toBeGreaterThanOrEqual(2000);

@@ -247,6 +247,28 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
  * Holds the page's requests to `url` until `release()`: an answer that is slow exactly as long
  * as the test needs, with nothing slept. `asked()`: how many such requests the page has sent.
  */
+/**
+ * Moves `page`'s paused clock (`page.clock.install()`) on in steps of `stepMs` until `done()`,
+ * never in one jump: a jump could land before the timer the page sets meanwhile exists (a retry
+ * scheduled once a request failed), which then never fires. Returns how far the clock moved.
+ */
+export async function advanceClockUntil(page: Page, done: () => boolean, options: { stepMs: number; intervalMs: number; timeoutMs: number }): Promise<number> {
+  let advanced = 0;
+  await expect
+    .poll(
+      async () => {
+        if (!done()) {
+          await page.clock.runFor(options.stepMs);
+          advanced += options.stepMs;
+        }
+        return done();
+      },
+      { interval: options.intervalMs, timeout: options.timeoutMs },
+    )
+    .toBe(true);
+  return advanced;
+}
+
 export async function holdRequests(page: Page, url: string | RegExp): Promise<{ release: () => void; asked: () => number }> {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
