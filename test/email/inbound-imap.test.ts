@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beginAttempt, CUT_SHORT } from '../../src/channels/email/imap-attempts.js';
 import { SET_ASIDE_FOLDER, startImapPoller, type ImapPoller } from '../../src/channels/email/imap.js';
 import type { ImapMailboxConfig } from '../../src/channels/email/imap-config.js';
 import { createLogger } from '../../src/logger.js';
@@ -157,6 +158,16 @@ function mailFiles(mailbox: string): string[] {
     const dir = path.join(folder, sub);
     return fs.existsSync(dir) ? fs.readdirSync(dir).map((name) => path.join(dir, name)) : [];
   });
+}
+
+/** Storing a case with this subject fails with "value too long for the index"; every other mail is fine. */
+async function refuseSubject(subject: string): Promise<void> {
+  if (h.dialect === 'sqlite') {
+    await h.run(`CREATE TRIGGER refuse_poison BEFORE INSERT ON cases WHEN NEW.subject = '${subject}' BEGIN SELECT RAISE(ABORT, 'value too long for the index'); END`);
+  } else {
+    await h.run(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.subject = '${subject}' THEN RAISE EXCEPTION 'value too long for the index'; END IF; RETURN NEW; END $$`);
+    await h.run('CREATE TRIGGER refuse_poison BEFORE INSERT ON cases FOR EACH ROW EXECUTE FUNCTION refuse_poison()');
+  }
 }
 
 const label = (mailbox = 'INBOX') => `imap://casebook@127.0.0.1:${dovecot.port}/${mailbox}`;
@@ -334,12 +345,7 @@ describe('reading an IMAP mailbox', () => {
     await recreate('Poison');
     await recreate(SET_ASIDE_FOLDER);
     // This one mail fails on every attempt (a defect its content triggers, say); every other mail is fine.
-    if (h.dialect === 'sqlite') {
-      await h.run("CREATE TRIGGER refuse_poison BEFORE INSERT ON cases WHEN NEW.subject = 'Poison pill' BEGIN SELECT RAISE(ABORT, 'value too long for the index'); END");
-    } else {
-      await h.run("CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.subject = 'Poison pill' THEN RAISE EXCEPTION 'value too long for the index'; END IF; RETURN NEW; END $$");
-      await h.run('CREATE TRIGGER refuse_poison BEFORE INSERT ON cases FOR EACH ROW EXECUTE FUNCTION refuse_poison()');
-    }
+    await refuseSubject('Poison pill');
     const poison = mail('Poison pill');
     const poisonUid = await dovecot.deliver(poison.raw, 'Poison');
     const behind = mail('Printer on fire');
@@ -361,6 +367,89 @@ describe('reading an IMAP mailbox', () => {
     await moveAll(SET_ASIDE_FOLDER, 'Poison');
     await until(async () => (await allCases()).length === 2, 'the mail moved back filed');
     expect((await allCases()).map((c) => c.subject)).toEqual(['Printer on fire', 'Poison pill']);
+  });
+
+  it('counts a mail\'s failures across a restart: set aside by the next poller without being stored again', async () => {
+    harness();
+    await recreate('Restarted');
+    await recreate(SET_ASIDE_FOLDER);
+    await refuseSubject('Poison pill');
+    const poison = mail('Poison pill');
+    const poisonUid = await dovecot.deliver(poison.raw, 'Restarted');
+    const behind = mail('Printer on fire');
+    const behindUid = await dovecot.deliver(behind.raw, 'Restarted');
+    const options = { retryMs: 20, maxRetryMs: 40, maxMailAttempts: 3, setAsideAfterMs: 10 * 60_000 };
+    // The attempts' failures (the line that sets the mail aside repeats the error: not counted).
+    const failures = () => logs.filter((l) => l.level === 'error' && String(l.error).includes('value too long') && !l.msg.includes('set aside'));
+    const first = start({ url: dovecot.url('Restarted') }, options);
+    await until(() => failures().length >= 3, 'three failures');
+    await stop(first);
+    const failed = failures().length;
+    expect(await h.query((q) => q.db.select().from(q.tables.imapMailAttempts))).toEqual([
+      expect.objectContaining({ mailbox: label('Restarted'), uidValidity: await uidValidityOf('Restarted'), uid: poisonUid, failures: failed, stage: 'receive', inHand: false }),
+    ]);
+    expect(await allCases()).toEqual([]);
+
+    // Restarted 11 minutes later: the failures before count, so the mail is set aside at once,
+    // without another try at storing it, and the mail behind it is filed.
+    h.clock.advanceMinutes(11);
+    start({ url: dovecot.url('Restarted') }, options);
+    await until(async () => (await allCases()).length === 1, 'the mail behind the failing one filed');
+    expect((await allCases()).map((c) => c.subject)).toEqual(['Printer on fire']);
+    expect(failures()).toHaveLength(failed);
+    const line = (await mailLog()).find((l) => l.outcome === 'ignored');
+    expect(line).toMatchObject({ via: 'imap', messageId: poison.messageId.slice(1, -1), fromAddress: 'chloe@example.com', subject: 'Poison pill', caseId: null });
+    expect(line!.reason).toMatch(new RegExp(`^failed after ${failed} attempts: .*value too long for the index`));
+    expect(await flagsOf(SET_ASIDE_FOLDER)).toEqual([expect.objectContaining({ seen: false, messageId: poison.messageId })]);
+    await until(async () => (await checkpoints()).some((r) => r.lastUid === behindUid), 'the checkpoint past both');
+    expect(await h.query((q) => q.db.select().from(q.tables.imapMailAttempts))).toEqual([]);
+  });
+
+  it('marks a mail in hand while it is stored, counts an attempt that never ended as a failure, and sets such a mail aside unread', async () => {
+    harness();
+    await recreate('Crashing');
+    await recreate(SET_ASIDE_FOLDER);
+    // While a mail is stored, its attempt is already marked in hand (committed before): what a
+    // server killed at that moment leaves behind. A case insert copies the mark aside.
+    if (h.dialect === 'sqlite') {
+      await h.run('CREATE TABLE marks (mailbox TEXT, uid INTEGER, in_hand INTEGER)');
+      await h.run('CREATE TRIGGER copy_marks AFTER INSERT ON cases BEGIN INSERT INTO marks SELECT mailbox, uid, in_hand FROM imap_mail_attempts; END');
+    } else {
+      await h.run('CREATE TABLE marks (mailbox TEXT, uid BIGINT, in_hand BOOLEAN)');
+      await h.run('CREATE FUNCTION copy_marks() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO marks SELECT mailbox, uid, in_hand FROM imap_mail_attempts; RETURN NEW; END $$');
+      await h.run('CREATE TRIGGER copy_marks AFTER INSERT ON cases FOR EACH ROW EXECUTE FUNCTION copy_marks()');
+    }
+    const fine = mail('Printer on fire');
+    const fineUid = await dovecot.deliver(fine.raw, 'Crashing');
+    const poller = start({ url: dovecot.url('Crashing') }, { maxMailAttempts: 3, setAsideAfterMs: 10 * 60_000 });
+    await until(async () => (await allCases()).length === 1, 'the first mail filed');
+    await until(async () => (await checkpoints()).some((r) => r.lastUid === fineUid), 'its checkpoint');
+    await stop(poller);
+    const marks = await h.all<{ mailbox: string; uid: number; in_hand: unknown }>('SELECT mailbox, uid, in_hand FROM marks');
+    expect(marks.map((m) => ({ ...m, uid: Number(m.uid), in_hand: Boolean(m.in_hand) }))).toEqual([{ mailbox: label('Crashing'), uid: fineUid, in_hand: true }]);
+    expect(await h.query((q) => q.db.select().from(q.tables.imapMailAttempts))).toEqual([]);
+
+    // A mail that brings the server down: three servers took it in hand and never ended (the
+    // same calls as the poller's, minutes apart), and a fourth starts 13 minutes after the first.
+    const killer = mail('Brings the server down');
+    const killerUid = await dovecot.deliver(killer.raw, 'Crashing');
+    const behind = mail('Scanner offline');
+    await dovecot.deliver(behind.raw, 'Crashing');
+    const ref = { mailbox: label('Crashing'), uidValidity: await uidValidityOf('Crashing'), uid: killerUid };
+    for (let i = 0; i < 3; i++) {
+      await h.services.store.write((q) => beginAttempt(q, ref, h.clock.now()));
+      h.clock.advanceMinutes(1);
+    }
+    h.clock.advanceMinutes(10);
+    start({ url: dovecot.url('Crashing') }, { maxMailAttempts: 3, setAsideAfterMs: 10 * 60_000 });
+    await until(async () => (await allCases()).length === 2, 'the mail behind it filed');
+    expect((await allCases()).map((c) => c.subject)).toEqual(['Printer on fire', 'Scanner offline']);
+    // Set aside as it is, never fetched again: the log line names it by its place, with no sender or subject.
+    const line = (await mailLog()).find((l) => l.outcome === 'ignored');
+    expect(line).toMatchObject({ via: 'imap', messageId: `imap-${ref.uidValidity}-${killerUid}@127.0.0.1`, fromAddress: null, subject: null, caseId: null });
+    expect(line!.reason).toBe(`failed after 3 attempts: ${CUT_SHORT}`);
+    expect(await flagsOf(SET_ASIDE_FOLDER)).toEqual([expect.objectContaining({ seen: false, messageId: killer.messageId })]);
+    expect(await h.query((q) => q.db.select().from(q.tables.imapMailAttempts))).toEqual([]);
   });
 
   it('sets a mail the server cannot hand over aside after repeated attempts (Dovecot drops the connection at its FETCH), and reads the mail behind it', async () => {

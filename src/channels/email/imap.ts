@@ -11,6 +11,7 @@ import type { ImapFlow } from 'imapflow';
 import type { MailboxState } from '../../db/schema/index.js';
 import type { Services } from '../../services.js';
 import { clipText } from '../../text/clip-text.js';
+import { beginAttempt, endAttempts, failAttempt, failureWords, type Attempts } from './imap-attempts.js';
 import { hasOtherValidity, readCheckpoint, writeCheckpoint } from './imap-checkpoints.js';
 import { parseImapUrl, type ImapEndpoint, type ImapMailboxConfig } from './imap-config.js';
 import { describeImapError } from './imap-errors.js';
@@ -39,7 +40,8 @@ export interface ImapPollerOptions {
    * it cannot read a mail's file), is tried again with the back-off; after `maxMailAttempts`
    * failures (default 5) spanning at least `setAsideAfterMs` of the clock (default 10 min) it is
    * set aside: logged as `ignored` with the error, moved to SET_ASIDE_FOLDER, and the mail behind
-   * it is read.
+   * it is read. The attempts are counted in the database (imap-attempts.ts), across restarts;
+   * an attempt that never ended (the server died on the mail) counts as a failure.
    */
   maxMailAttempts?: number;
   setAsideAfterMs?: number;
@@ -67,13 +69,6 @@ const STOP_GRACE_MS = 5_000;
 
 const message = describeImapError;
 
-/** A mail's failures so far: how many, since when (the services' clock), the last error. */
-interface Failed {
-  count: number;
-  firstAt: number;
-  error: string;
-}
-
 /** Where a mail that keeps failing is moved (created when missing); moved back to the mailbox, it is read again. */
 export const SET_ASIDE_FOLDER = 'Casebook-Failed';
 const MAX_MAIL_ATTEMPTS = 5;
@@ -96,20 +91,8 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
   const log = { mailbox: endpoint.label };
   const maxAttempts = Math.max(1, options.maxMailAttempts ?? MAX_MAIL_ATTEMPTS);
   const setAsideAfter = options.setAsideAfterMs ?? SET_ASIDE_AFTER_MS;
-  /** Failures of a mail's processing so far, by `<UIDVALIDITY>:<UID>` (kept across reconnects, not restarts), with the last error. */
-  const failures = new Map<string, Failed>();
-  /** Failed FETCHes of a mail's content so far, the same way. */
-  const unfetched = new Map<string, Failed>();
-  /** One more failure of the mail `key` in `map`. */
-  const countFailure = (map: Map<string, Failed>, key: string, error: unknown): Failed => {
-    const failed = map.get(key) ?? { count: 0, firstAt: services.clock.now(), error: '' };
-    failed.count += 1;
-    failed.error = message(error);
-    map.set(key, failed);
-    return failed;
-  };
-  /** A mail failed often enough, for long enough, to be set aside. */
-  const givenUp = (failed: Failed) => failed.count >= maxAttempts && services.clock.now() - failed.firstAt >= setAsideAfter;
+  /** A mail failed often enough, for long enough, to be set aside (its attempts are in the database: imap-attempts.ts). */
+  const givenUp = (a: Attempts) => a.failures >= maxAttempts && a.firstFailedAt !== null && services.clock.now() - a.firstFailedAt >= setAsideAfter;
 
   let stopped = false;
   let client: ImapFlow | null = null;
@@ -178,17 +161,38 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
 
   async function processOne(c: ImapFlow, uidValidity: string, uid: number, size: number, checkpoint: boolean): Promise<void> {
     const tooLarge = size > services.email.maxBytes;
-    const key = `${uidValidity}:${uid}`;
+    const ref = { mailbox: endpoint.label, uidValidity, uid };
+    /** The mail is done with (received, set aside or gone): the checkpoint passes it and its attempts are forgotten, together. */
+    const passed = () =>
+      store.write(async (q) => {
+        if (checkpoint) await writeCheckpoint(q, endpoint.label, uidValidity, uid, services.clock.now());
+        await endAttempts(q, ref);
+      });
     /** Sets the mail aside and passes it: the mail behind it is read. */
-    const giveUp = async (raw: Buffer | null, failed: Failed, error: string): Promise<void> => {
-      await setAside(c, uid, raw, size, failed.count, error);
-      if (checkpoint) await store.write((q) => writeCheckpoint(q, endpoint.label, uidValidity, uid, services.clock.now()));
+    const giveUp = async (raw: Buffer | null, failed: Attempts): Promise<void> => {
+      await setAside(c, uid, raw, size, failed.failures, failureWords(failed));
+      await passed();
     };
-    const unreadable = unfetched.get(key);
-    if (unreadable && givenUp(unreadable)) {
-      // Not fetched again (with Dovecot every try costs the connection): set aside as it is, unread.
-      await giveUp(null, unreadable, `the server could not hand it over: ${unreadable.error}`);
-      unfetched.delete(key);
+    /**
+     * Counts the failure of the attempt in hand. Null when even that cannot be written (the
+     * database refuses writes): the attempt stays in hand and the next one counts it as cut
+     * short; the caller goes on with the mail's own error.
+     */
+    const counted = (stage: 'fetch' | 'receive', error: unknown): Promise<Attempts | null> =>
+      store
+        .write((q) => failAttempt(q, ref, stage, message(error), services.clock.now()))
+        .catch((countError: unknown) => {
+          logger.warn('email: could not count the failed attempt at an IMAP mail', { ...log, uid, error: message(countError) });
+          return null;
+        });
+    // In hand from here until it is passed or its failure is counted: cut short (the server
+    // killed on this very mail, say), the next attempt counts it.
+    const before = await store.write((q) => beginAttempt(q, ref, services.clock.now()));
+    if (givenUp(before) && before.stage !== 'receive') {
+      // Not fetched again: with Dovecot every try at a mail it cannot read costs the connection,
+      // and a mail whose attempts never ended may be what brought the server down. Set aside
+      // as it is, unread.
+      await giveUp(null, before);
       return;
     }
     let fetched;
@@ -197,25 +201,25 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
     } catch (error) {
       // Counted against this mail; a connection lost by chance at this moment is counted too,
       // which the span of setAsideAfter (many retries, minutes apart) makes harmless.
-      const failed = countFailure(unfetched, key, error);
+      const failed = await counted('fetch', error);
       // Said with the mail's UID: "Connection not available" alone does not tell the operator which mail.
-      throw new Error(`the server did not hand over mail UID ${uid} (attempt ${failed.count}): ${failed.error}`, { cause: error });
+      throw new Error(`the server did not hand over mail UID ${uid} (attempt ${failed?.failures ?? before.failures + 1}): ${message(error)}`, { cause: error });
     }
-    unfetched.delete(key);
     if (fetched && fetched.source) {
+      // Storing it failed often enough already (the set-aside was cut short, or the limits
+      // changed): set aside with its headers in the log line, without storing it again.
+      if (givenUp(before)) return giveUp(fetched.source, before);
       let outcome;
       try {
         outcome = await receiveEmail(services, fetched.source, { via: 'imap', mailbox: endpoint.label, ...where, ...(tooLarge ? { size } : {}) });
       } catch (error) {
-        const failed = countFailure(failures, key, error);
+        const failed = await counted('receive', error);
         // A passing fault (a busy or briefly unreachable database) is retried; only a mail that
         // fails again and again, for long enough, is set aside so the mail behind it is read.
-        if (!givenUp(failed)) throw error;
-        await giveUp(fetched.source, failed, failed.error);
-        failures.delete(key);
+        if (!failed || !givenUp(failed)) throw error;
+        await giveUp(fetched.source, failed);
         return;
       }
-      failures.delete(key);
       services.outbox.kick();
       report({ state: 'connected', text: `Reading ${endpoint.path}`, mailAt: services.clock.now() });
       logger.info('email: IMAP mail received', { ...log, uid, result: outcome.result, ...(outcome.case ? { case: outcome.case } : {}), ...(outcome.reason ? { reason: outcome.reason } : {}) });
@@ -227,10 +231,7 @@ export function startImapPoller(services: Services, mailbox: ImapMailboxConfig, 
       }
     }
     // Gone meanwhile (deleted by someone else): nothing to receive, the checkpoint passes it.
-    if (checkpoint) {
-      const at = services.clock.now();
-      await store.write((q) => writeCheckpoint(q, endpoint.label, uidValidity, uid, at));
-    }
+    await passed();
   }
 
   /**

@@ -538,6 +538,24 @@ export const imapCheckpoints = pgTable(
   ],
 );
 
+export const imapMailAttempts = pgTable(
+  'imap_mail_attempts',
+  {
+    mailbox: text('mailbox').notNull(),
+    uidValidity: text('uid_validity').notNull(),
+    uid: bigint('uid', { mode: 'number' }).notNull(),
+    failures: bigint('failures', { mode: 'number' }).notNull(),
+    firstFailedAt: bigint('first_failed_at', { mode: 'number' }),
+    stage: text('stage'),
+    error: text('error'),
+    inHand: boolean('in_hand').notNull(),
+    updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.mailbox, t.uidValidity, t.uid] }),
+  ],
+);
+
 export const inboundMail = pgTable(
   'inbound_mail',
   {

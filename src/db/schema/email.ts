@@ -126,3 +126,31 @@ export const imapCheckpoints = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.mailbox, t.uidValidity] })],
 );
+
+/**
+ * The attempts at an IMAP mail that failed, or that never ended (src/channels/email/imap-attempts.ts):
+ * per mailbox (its URL without the password), UIDVALIDITY and UID, so that a mail which keeps
+ * failing is set aside across restarts too — one that brings the server down included, whose
+ * attempts only this row remembers. `inHand`: an attempt began and has not ended; found so by
+ * the next one, it was cut short (a crash, a kill) and counts as a failure. The row goes once
+ * the mail is received or set aside.
+ */
+export const imapMailAttempts = sqliteTable(
+  'imap_mail_attempts',
+  {
+    mailbox: text('mailbox').notNull(),
+    uidValidity: text('uid_validity').notNull(),
+    uid: integer('uid').notNull(),
+    /** Attempts that failed or were cut short. */
+    failures: integer('failures').notNull(),
+    /** When the first of them failed (the services' clock); null while none has. */
+    firstFailedAt: integer('first_failed_at'),
+    /** Where the last one failed: `fetch` (the server did not hand the mail over), `receive` (storing it failed) or `cut` (it never ended). */
+    stage: text('stage'),
+    /** The last failure's words (describeImapError's: no SQL parameters, none of the mail's text). */
+    error: text('error'),
+    inHand: integer('in_hand', { mode: 'boolean' }).notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.mailbox, t.uidValidity, t.uid] })],
+);
