@@ -5,12 +5,16 @@
  * composer, and refreshes the rest of the page through its live poll when a line arrives or
  * the chat ends (the poll then re-renders the panel itself).
  * The panel may be re-rendered by htmx: the stream is kept per URL and lines are matched
- * by sequence number, so none is shown twice.
+ * by sequence number, so none is shown twice. A stream silent for two of its heartbeats (the
+ * `ready` event says how often they come) was cut without a word somewhere on the way, which
+ * EventSource never notices: it is closed and opened again from the last line shown.
  */
 (function () {
   'use strict';
   var source = null;
   var url = null;
+  var silence = null;
+  var silenceMs = 60000; // until the stream's `ready` event tells its heartbeat
   var typingTimer = null;
   var lastTypingSent = 0;
   var typingPending = null;
@@ -75,24 +79,46 @@
     var poll = document.getElementById('case-poll');
     if (poll && window.htmx) window.htmx.ajax('GET', poll.getAttribute('hx-get'), { source: poll, swap: 'none' });
   }
+  // The stream said something (any event): it lives. Silent for silenceMs, it is opened again.
+  function heard() {
+    clearTimeout(silence);
+    silence = setTimeout(function () {
+      if (!source) return;
+      source.close();
+      source = null;
+      url = null;
+      connect();
+    }, silenceMs);
+  }
   function connect() {
     var p = panel();
     var want = p ? p.getAttribute('data-stream') : null;
     if (want === url) return;
+    clearTimeout(silence);
     if (source) source.close();
     source = null;
     url = want;
     if (!want) return;
     source = new EventSource(want + '?after=' + lastSeq());
-    source.addEventListener('ready', function () { var p2 = panel(); if (p2) p2.setAttribute('data-connected', 'true'); });
-    source.addEventListener('message', function (e) { addLine(JSON.parse(e.data)); refreshPage(); });
+    heard();
+    source.addEventListener('ready', function (e) {
+      var heartbeat = Number(JSON.parse(e.data).heartbeatSeconds);
+      if (heartbeat > 0) silenceMs = (2 * heartbeat + 5) * 1000;
+      heard();
+      var p2 = panel();
+      if (p2) p2.setAttribute('data-connected', 'true');
+    });
+    source.addEventListener('heartbeat', heard);
+    source.addEventListener('message', function (e) { heard(); addLine(JSON.parse(e.data)); refreshPage(); });
     source.addEventListener('typing', function (e) {
+      heard();
       var who = JSON.parse(e.data);
       showTyping(who.name + ' is typing…', 5000);
     });
     source.addEventListener('ended', function () {
       // The chat is over: the live poll brings the panel as it is now (who ended it, no "End chat"),
       // without the visitor's "is typing" from just before the end (kept across re-renders otherwise).
+      clearTimeout(silence);
       showTyping('', 0);
       if (source) source.close();
       source = null;
@@ -103,6 +129,7 @@
       // Refused (e.g. 429: this sign-in already streams in STAFF_STREAMS windows) or not found:
       // EventSource gives up without saying why. The rest of the page keeps its live poll.
       if (!source || source.readyState !== 2) return;
+      clearTimeout(silence);
       source = null;
       // Kept (as a typing line is) when the live poll re-renders the panel.
       typingText = 'Live chat updates stopped in this window: reload the page (or close other windows with a live chat).';
@@ -111,6 +138,7 @@
     });
     source.addEventListener('gone', function () {
       // The case left the queues this agent may see: no reconnect (url stays), the page says the rest.
+      clearTimeout(silence);
       if (source) source.close();
       source = null;
       refreshPage();

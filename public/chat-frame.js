@@ -5,7 +5,9 @@
  * with fetch (so the token goes in a header, not the URL), resumed with Last-Event-ID after
  * a drop; when streaming keeps failing, or a proxy holds the stream back, it polls instead, and
  * tries streaming again later (after 15 s, then 30 s, 1 min… up to 5 min) while it keeps polling:
- * once a stream delivers, polling stops.
+ * once a stream delivers, polling stops. A stream that falls silent for two of its heartbeats
+ * (the `ready` event says how often they come) was cut somewhere without a word — a proxy, a
+ * NAT, a laptop's sleep — and is dropped and connected again like any other drop.
  */
 (function () {
   'use strict';
@@ -28,6 +30,8 @@
   var streamRetryDelay = 0;
   var streamRetryTimer = null;
   var streamAbort = null;
+  // How long a stream may stay silent before it counts as cut: until its `ready` event tells the heartbeat.
+  var silenceMs = 60000;
   var pollTimer = null;
   var typingTimer = null;
   var lastTypingSent = 0;
@@ -534,7 +538,10 @@
     var controller = new AbortController();
     streamAbort = controller;
     var gotData = false;
-    var watchdog = setTimeout(function () { if (!gotData) controller.abort(); }, 15000);
+    // The first event must come within 15 s; after it, the stream may be silent for silenceMs at most.
+    var watchdog = null;
+    var quietFor = function (ms) { clearTimeout(watchdog); watchdog = setTimeout(function () { controller.abort(); }, ms); };
+    quietFor(15000);
     fetch('/chat/api/stream', { headers: { Authorization: 'Bearer ' + token, 'Last-Event-ID': String(shownSeq), Accept: 'text/event-stream' }, signal: controller.signal, credentials: 'omit', cache: 'no-store' })
       .then(function (res) {
         if (res.status === 403 || res.status === 404) { forget(); throw Object.assign(new Error('gone'), { fatal: true }); }
@@ -548,7 +555,8 @@
             buffer += decoder.decode(chunk.value, { stream: true });
             var parts = buffer.split('\n\n');
             buffer = parts.pop();
-            for (var i = 0; i < parts.length; i++) handleEvent(parts[i], function () { gotData = true; clearTimeout(watchdog); if (statusEl.textContent === 'Reconnecting…') status('Connected.'); streaming(); });
+            for (var i = 0; i < parts.length; i++) handleEvent(parts[i], function () { gotData = true; if (statusEl.textContent === 'Reconnecting…') status('Connected.'); streaming(); });
+            if (gotData) quietFor(silenceMs);
             return pump();
           });
         }
@@ -577,6 +585,10 @@
     if (event === 'message') addLine(JSON.parse(data));
     else if (event === 'typing') showTyping(JSON.parse(data));
     else if (event === 'ended') showEnded();
+    else if (event === 'ready') {
+      var heartbeat = Number(JSON.parse(data).heartbeatSeconds);
+      if (heartbeat > 0) silenceMs = (2 * heartbeat + 5) * 1000;
+    }
   }
   function poll() {
     clearTimeout(pollTimer);

@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import { expectAccessible, screenshot, signIn, useBrowserSuite, type Server } from './support.js';
 
 const PASSWORD = 'browser chat desk password';
@@ -131,6 +132,72 @@ describe('chat: nobody there', () => {
 });
 
 describe('chat: the agent’s side', () => {
+  it('the agent’s chat stream, fallen silent without closing (cut by a proxy or a NAT), is opened again: the visitor’s typing shows again', async () => {
+    const admin = await suite.newPage(DESKTOP);
+    await signIn(admin, suite.server, 'adam@casebook.test', PASSWORD);
+    const site = await addSite(admin, 'The Quiet Shop', 'general');
+    // Alice is at her desk (the workspace open: she can take chats).
+    const agent = await suite.newPage(DESKTOP);
+    await agent.clock.install();
+    let streams = 0;
+    agent.on('request', (r) => {
+      if (/\/chat\/stream\?after=\d+$/.test(r.url())) streams++;
+    });
+    await signIn(agent, suite.server, 'alice@casebook.test', PASSWORD);
+    await agent.goto(`${suite.server.url}/inbox`);
+    const visitor = await suite.newPage(DESKTOP);
+    const frame = await openWidget(visitor, site);
+    await frame.getByLabel('Your name').fill('Sue Silent');
+    await frame.getByLabel('Your e-mail').fill('sue@example.com');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    await frame.getByLabel('Your message').fill('My parcel is late.');
+    const sent = visitor.waitForResponse((r) => r.url().endsWith('/chat/api/messages') && r.request().method() === 'POST');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    const caseRef = ((await (await sent).json()) as { case: string }).case;
+
+    // Alice opens the case page through a TCP proxy that can silence a connection.
+    const proxy = await startTcpProxy(Number(new URL(suite.server.url).port));
+    try {
+      await agent.goto(`${proxy.url}/cases/${caseRef}`);
+      const panel = agent.locator('#chat-panel');
+      await panel.getByText('My parcel is late.').waitFor();
+      await agent.locator('#chat-panel[data-connected="true"]').waitFor();
+      // The visitor types; the window's signal (at most one every 3 s) has reached the server.
+      const typing = async () => {
+        const signalled = visitor.waitForResponse((r) => r.url().endsWith('/chat/api/typing'));
+        await frame.getByLabel('Your message').pressSequentially(' still', { delay: 20 });
+        expect((await signalled).status()).toBe(204);
+      };
+      await typing();
+      await agent.getByText('Sue Silent is typing…').waitFor();
+      expect(streams).toBe(1);
+
+      expect(proxy.silence('/chat/stream')).toBe(1);
+      await agent.clock.fastForward(6_000); // "is typing" wears off
+      await expect.poll(() => agent.getByText('Sue Silent is typing…').count()).toBe(0);
+      // Typing only ever comes by the stream: while it is silent, nothing shows.
+      await typing();
+      await agent.clock.fastForward(30_000);
+      expect(await agent.getByText('Sue Silent is typing…').count()).toBe(0);
+      expect(streams).toBe(1);
+      // Past two heartbeats (20 s each) and 5 s more in silence, the page opens the stream again.
+      await agent.clock.fastForward(10_000);
+      await expect.poll(() => streams).toBe(2);
+      await expect
+        .poll(
+          async () => {
+            await typing();
+            return agent.getByText('Sue Silent is typing…').count();
+          },
+          { timeout: 15_000 },
+        )
+        .toBe(1);
+      expect(suite.problems()).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('the chat arrives in the open inbox, the agent answers with a macro, ends the chat, the visitor rates it', async () => {
     const macro = await suite.server.api('POST', '/api/v1/macros', { name: 'Parcel tracking', body: 'Hi {{customer.firstName}}, your parcel is on its way: it arrives tomorrow.', shared: true });
     expect(macro.status, await macro.clone().text()).toBe(201);

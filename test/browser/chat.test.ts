@@ -14,6 +14,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../support/harness.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import { advanceClockUntil, holdRequests, screenshot, signIn, useBrowserSuite } from './support.js';
 
 const PASSWORD = 'browser chat password';
@@ -477,6 +478,44 @@ describe('live chat', () => {
     await frame.locator('#chat-lines li', { hasText: 'Yes, here!' }).waitFor();
     expect(counts.polls).toBe(pollsBefore);
     expect(suite.problems()).toEqual([]);
+  });
+  it('connects again when its stream falls silent without closing (cut by a proxy or a NAT): the reply sent meanwhile arrives', async () => {
+    // Casebook behind a TCP proxy that can silence a connection: its sockets stay open and say nothing.
+    const proxy = await startTcpProxy(Number(new URL(suite.server.url).port));
+    try {
+      const visitor = await suite.newPage({ width: 390, height: 844 });
+      await visitor.clock.install();
+      await visitor.clock.pauseAt(Date.now() + 1000); // the window's timers run only when the test says
+      let streams = 0;
+      visitor.on('request', (r) => {
+        if (r.url().endsWith('/chat/api/stream')) streams++;
+      });
+      await visitor.goto(`${shopUrl}/?cb=${encodeURIComponent(proxy.url)}`);
+      await visitor.getByRole('button', { name: 'Chat with us' }).click();
+      const frame = visitor.frameLocator('iframe[data-casebook-chat="window"]');
+      await frame.getByLabel('Your name').fill('Sid Silent');
+      await frame.getByLabel('Your e-mail').fill('sid@example.com');
+      await frame.getByRole('button', { name: 'Start chat' }).click();
+      const caseRef = await visitorSays(visitor, frame, 'Has my order shipped?');
+      // A first reply comes by the stream (no poll runs while the window streams): it is live.
+      expect((await suite.server.api('POST', `/api/v1/cases/${caseRef}/messages`, { body: 'One moment, please.', public: true })).status).toBe(201);
+      await frame.locator('#chat-lines li', { hasText: 'One moment, please.' }).waitFor();
+      expect(streams).toBe(1);
+
+      expect(proxy.silence('/chat/api/stream')).toBe(1);
+      expect((await suite.server.api('POST', `/api/v1/cases/${caseRef}/messages`, { body: 'It left the warehouse today.', public: true })).status).toBe(201);
+      // Two heartbeats (20 s each) and 5 s more may pass in silence: the window still waits on its stream.
+      await visitor.clock.runFor(44_000);
+      expect(await frame.locator('#chat-lines li', { hasText: 'It left the warehouse today.' }).count()).toBe(0);
+      expect(streams).toBe(1);
+      // Then it drops the stream and connects again (a second later), from the last line it shows.
+      await advanceClockUntil(visitor, () => streams === 2, { stepMs: 500, intervalMs: 50, timeoutMs: 15_000 });
+      await frame.locator('#chat-lines li', { hasText: 'It left the warehouse today.' }).waitFor();
+      expect(await frame.locator('#chat-lines li').allTextContents()).toEqual(['The ShopHello! Ask us anything.', 'YouHas my order shipped?', 'admin tokenOne moment, please.', 'admin tokenIt left the warehouse today.']);
+      expect(suite.problems()).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
   });
   it('stays ended when a poll sent before the end is answered after it (a late answer once brought "Connected" back)', async () => {
     const { page, frame, counts, advanceUntil } = await visitorBehindProxy('Nell Late', 'nell@example.com');

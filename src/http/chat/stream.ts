@@ -2,10 +2,14 @@
  * Server-sent events for one chat (Hono's `streamSSE`): every chat line is an `message` event
  * whose id is its sequence number, so a reconnect with `Last-Event-ID` (or `?after=`) gets
  * exactly the lines after it, read from the database; `typing` events (no id) pass through;
- * `ended` tells that the chat is over. A comment every CHAT heartbeat keeps proxies from
- * closing an idle stream, `X-Accel-Buffering: no` asks nginx not to buffer it, and the first
- * bytes go out at once. The hub only wakes the loop up: nothing is ever sent from a signal's
- * content but typing.
+ * `ended` tells that the chat is over. A `heartbeat` event every CHAT heartbeat (the `ready`
+ * event says how often) keeps proxies from closing an idle stream and tells the window the
+ * stream still lives: one that stays silent for two heartbeats has been cut somewhere without
+ * a word (a proxy, a NAT, a laptop's sleep), and the window connects again
+ * (public/chat-frame.js, public/chat-agent.js). An event rather than a comment, because an
+ * EventSource shows its page no comment. `X-Accel-Buffering: no` asks nginx not to buffer the
+ * stream, and the first bytes go out at once. The hub only wakes the loop up: nothing is ever
+ * sent from a signal's content but typing.
  */
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
@@ -60,7 +64,8 @@ export function chatStream(c: Context, services: Services, source: StreamSource)
     try {
       // Proxies that buffer small responses pass a first chunk this large through.
       await stream.write(`:${' '.repeat(2048)}\n\n`);
-      await stream.writeSSE({ event: 'ready', data: JSON.stringify({ after: last }), retry: 2000 });
+      const { heartbeatSeconds } = services.chat.settings;
+      await stream.writeSSE({ event: 'ready', data: JSON.stringify({ after: last, heartbeatSeconds }), retry: 2000 });
       let endedSent = false;
       while (!closed) {
         if (source.mayListen && !(await source.mayListen())) {
@@ -83,14 +88,14 @@ export function chatStream(c: Context, services: Services, source: StreamSource)
         }
         if (signals.length > 0) continue;
         const timedOut = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => resolve(true), services.chat.settings.heartbeatSeconds * 1000);
+          const timer = setTimeout(() => resolve(true), heartbeatSeconds * 1000);
           wake = () => {
             clearTimeout(timer);
             resolve(false);
           };
         });
         wake = null;
-        if (timedOut && !closed) await stream.write(': heartbeat\n\n');
+        if (timedOut && !closed) await stream.writeSSE({ event: 'heartbeat', data: '{}' });
       }
     } finally {
       unsubscribe();
