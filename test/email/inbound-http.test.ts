@@ -13,10 +13,12 @@ import { mergeCase } from '../../src/cases/merge-case.js';
 import { makeReplyAddress } from '../../src/channels/email/reply-address.js';
 import { parseCaseRef } from '../../src/cases/case-ref.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
+import { headersOnly } from '../../src/channels/email/parse-mail.js';
+import { createLogger } from '../../src/logger.js';
 import { createMailer } from '../../src/notifications/mailer.js';
 import { ADMIN_TOKEN, type Harness } from '../support/harness.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
-import { EMAIL_SECRET, emailHarness, eventsOf, fixture, postMail, signedIn } from './support.js';
+import { acceptCases, EMAIL_SECRET, emailHarness, eventsOf, fixture, postMail, refuseCases, signedIn } from './support.js';
 
 let h: Harness;
 const allCases = () => h.query((q) => q.db.select().from(q.tables.cases).orderBy(q.tables.cases.id));
@@ -83,6 +85,26 @@ describe('a new mail', () => {
     expect(inbox.messages[0]!.mail.subject).toBe(`[${ref}] We received your request: Invoice 2026-03 charged twice`);
     const log = await mailLog();
     expect(log).toEqual([expect.objectContaining({ messageId: 'CAF=new-request-1@mail.gmail.com', via: 'http', fromAddress: 'chloe@example.com', outcome: 'created', reason: null, caseId: c.id })]);
+  });
+
+  it('a mail that cannot be stored is answered 5xx, so the provider posts it again later, and named in the server log; it is filed once it can be', async () => {
+    const logs: { level: string; msg: string; [key: string]: unknown }[] = [];
+    h = emailHarness({}, { logger: createLogger('debug', (line) => logs.push(JSON.parse(line) as (typeof logs)[number])) });
+    await refuseCases(h);
+    const raw = fixture('new-request.eml');
+    const refused = await postMail(h, raw);
+    expect(refused.status).toBeGreaterThanOrEqual(500);
+    expect(await allCases()).toEqual([]);
+    expect(await mailLog()).toEqual([]);
+    // Which mail (not who sent it or what about), as for SMTP, for the operator to follow.
+    const failed = logs.filter((l) => l.msg.startsWith('email: inbound HTTP mail failed'));
+    expect(failed).toEqual([expect.objectContaining({ level: 'error', messageId: headersOnly(raw).messageId, size: raw.length })]);
+    expect(String(failed[0]!.error)).toContain('database or disk is full');
+    expect(JSON.stringify(failed[0])).not.toContain('chloe');
+
+    await acceptCases(h);
+    expect(await postMail(h, raw)).toMatchObject({ status: 202, body: { result: 'created' } });
+    expect(await mailLog()).toEqual([expect.objectContaining({ via: 'http', outcome: 'created' })]);
   });
 
   it('is processed exactly once: a re-delivery, even a simultaneous one, is ignored as a duplicate', async () => {

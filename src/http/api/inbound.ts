@@ -6,6 +6,7 @@
  * admin's token or a token with the `inbound` scope may post.
  */
 import { Hono } from 'hono';
+import { loggedMessageId } from '../../channels/email/parse-mail.js';
 import { receiveEmail } from '../../channels/email/receive-email.js';
 import { parseCaseRef } from '../../cases/case-ref.js';
 import { DomainError } from '../../errors.js';
@@ -60,7 +61,12 @@ export function inboundRoutes(): Hono<AppEnv> {
     if (type !== RFC822) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `Send the raw mail as ${RFC822}.`);
     const services = c.get('services');
     const raw = await readBounded(c.req.raw.body, services.email.maxBytes);
-    const outcome = await receiveEmail(services, raw, { via: 'http' });
+    const outcome = await receiveEmail(services, raw, { via: 'http' }).catch((error: unknown) => {
+      // Answered as any failure is (a 5xx: the provider posts it again later). Which mail, for the
+      // operator to follow — never who sent it or what about, as for SMTP (smtp-receiver.ts).
+      services.logger.error('email: inbound HTTP mail failed; the sender tries again later', { messageId: loggedMessageId(raw), size: raw.length, error: error instanceof Error ? error.message : String(error) });
+      throw error;
+    });
     const caseId = outcome.case ? parseCaseRef(outcome.case) : null;
     if (caseId !== null) await services.outbox.settle(caseId);
     return c.json({ result: outcome.result, case: outcome.case ?? null, reason: outcome.reason ?? null, ...(outcome.attachments ? { attachments: outcome.attachments } : {}) }, 202);
