@@ -1,5 +1,5 @@
 /** API bearer tokens: shown once when created, stored only as a SHA-256 hash. */
-import { and, count, desc, eq, gt, isNull, or } from 'drizzle-orm';
+import { and, count, desc, eq, gt, isNull, lt, or } from 'drizzle-orm';
 import { auditIn } from '../audit/record-audit.js';
 import type { apiTokens, PrincipalType } from '../db/schema/index.js';
 import type { Handle, Store } from '../db/store/index.js';
@@ -150,7 +150,55 @@ export async function listApiTokens(q: Handle, email: string, now: number): Prom
     .from(t)
     .where(and(eq(t.principalType, principal.type), eq(t.principalId, principal.id)))
     .orderBy(desc(t.id));
-  const tokens = rows.map((r) => ({
+  return { principal, tokens: rows.map((r) => asListed(r, now)) };
+}
+
+/** A token with the account that holds it (the console's list of every token). */
+export interface HeldToken extends ListedToken {
+  account: { type: PrincipalType; id: number; name: string; email: string; role: Role; active: boolean };
+}
+
+/**
+ * Every account's tokens (or one account's: `holder`), newest first, `limit` at a time
+ * (`before`: older than that token id), with the account that holds each; `older` is the id to
+ * pass as `before` for the next page.
+ */
+export async function listAllApiTokens(
+  q: Handle,
+  now: number,
+  options: { limit: number; before?: number | undefined; holder?: { type: PrincipalType; id: number } | undefined },
+): Promise<{ tokens: HeldToken[]; older: number | null }> {
+  const { apiTokens: t, staff, customers } = q.tables;
+  const rows = await q.db
+    .select({
+      token: t,
+      staff: { name: staff.name, email: staff.email, role: staff.role, active: staff.active },
+      customer: { name: customers.name, email: customers.email },
+    })
+    .from(t)
+    .leftJoin(staff, and(eq(t.principalType, 'staff'), eq(staff.id, t.principalId)))
+    .leftJoin(customers, and(eq(t.principalType, 'customer'), eq(customers.id, t.principalId)))
+    .where(
+      and(
+        options.before === undefined ? undefined : lt(t.id, options.before),
+        options.holder ? and(eq(t.principalType, options.holder.type), eq(t.principalId, options.holder.id)) : undefined,
+      ),
+    )
+    .orderBy(desc(t.id))
+    .limit(options.limit + 1);
+  const tokens = rows.slice(0, options.limit).map(({ token: r, staff: member, customer }): HeldToken => ({
+    ...asListed(r, now),
+    account:
+      r.principalType === 'staff'
+        ? { type: 'staff', id: r.principalId, name: member?.name ?? '', email: member?.email ?? '', role: member?.role ?? 'agent', active: member?.active ?? false }
+        : { type: 'customer', id: r.principalId, name: customer?.name ?? '', email: customer?.email ?? '', role: 'customer', active: customer !== null },
+  }));
+  return { tokens, older: rows.length > options.limit ? tokens.at(-1)!.id : null };
+}
+
+/** A stored token as lists show it: never its hash. */
+function asListed(r: TokenRow, now: number): ListedToken {
+  return {
     id: r.id,
     name: r.name,
     prefix: r.prefix,
@@ -160,8 +208,7 @@ export async function listApiTokens(q: Handle, email: string, now: number): Prom
     expiresAt: r.expiresAt,
     revokedAt: r.revokedAt,
     live: r.revokedAt === null && (r.expiresAt === null || r.expiresAt > now),
-  }));
-  return { principal, tokens };
+  };
 }
 
 type TokenRow = typeof apiTokens.$inferSelect;

@@ -1,8 +1,9 @@
 /**
  * The webhooks console in Chromium: an admin adds a webhook (the signing secret shown once),
  * a case created over the API is delivered to a real receiver and shows in the delivery log,
- * replay sends it again; managers get no Webhooks link. axe-core on every page, screenshots
- * in test-results/screenshots/.
+ * replay sends it again; managers get no Webhooks link. The API tokens console beside it: an
+ * admin issues a token (shown once), it works as scoped, and is revoked. axe-core on every page,
+ * screenshots in test-results/screenshots/.
  */
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,5 +79,33 @@ describe('the webhooks console in the browser', () => {
     await expect(page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: 'Webhooks' }).count()).resolves.toBe(0);
     const res = await page.goto(`${suite.server.url}/manage/webhooks`);
     expect(res?.status()).toBe(403);
+  });
+});
+
+describe('the API tokens console in the browser', () => {
+  it('an admin issues a token (shown once), it works, and revokes it', async () => {
+    const page = await suite.newPage({ width: 1440 });
+    await signIn(page, suite.server, 'adam@casebook.test', PASSWORD);
+    await page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: 'API tokens' }).click();
+    await page.waitForURL(/\/manage\/tokens$/);
+    await page.getByLabel('Account e-mail (required)').fill('maria@casebook.test');
+    await page.getByLabel('Name (required)').fill('Billing system');
+    await page.getByRole('checkbox', { name: /churn/ }).check();
+    await page.getByRole('button', { name: 'Issue token' }).click();
+    const token = (await page.locator('#token-value').textContent())!;
+    expect(token).toMatch(/^cb_/);
+    await expectAccessible(page, '73-manage-token-issued');
+    expect((await fetch(`${suite.server.url}/api/v1/cases`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(403); // scoped: churn only
+
+    // Shown once: the list has its prefix, never the token.
+    await page.goto(`${suite.server.url}/manage/tokens`);
+    const row = page.locator('#tokens tr', { hasText: 'Billing system' });
+    await expect(row.textContent()).resolves.toContain(`${token.slice(0, 10)}…`);
+    expect(await page.content()).not.toContain(token);
+    await row.getByRole('button', { name: /^Revoke Billing system/ }).click();
+    await page.locator('#notice').getByText('Token revoked').waitFor();
+    await expect(page.locator('#tokens tr', { hasText: 'Billing system' }).textContent()).resolves.toContain('revoked');
+    await expectAccessible(page, '74-manage-tokens');
+    expect((await fetch(`${suite.server.url}/api/v1/cases`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(401);
   });
 });

@@ -254,6 +254,7 @@ for (const route of [
   'POST /manage/channels/mailboxes/:id/enable', 'POST /manage/channels/mailboxes/:id/disable', 'POST /manage/channels/mailboxes/:id/delete',
   'GET /manage/webhooks', 'POST /manage/webhooks', 'GET /manage/webhooks/:id', 'POST /manage/webhooks/:id/enable', 'POST /manage/webhooks/:id/delete',
   'POST /manage/webhooks/:id/rotate-secret', 'POST /manage/webhooks/:id/deliveries/:delivery/replay', 'POST /manage/webhooks/:id/deliveries/replay',
+  'GET /manage/tokens', 'POST /manage/tokens', 'POST /manage/tokens/:id/revoke',
 ]) MATRIX[route] = ADMIN_ONLY;
 MATRIX['GET /manage/channels/chat-sites/:id'] = MANAGE;
 for (const route of ['POST /manage/channels/chat-sites', 'POST /manage/channels/chat-sites/:id', 'POST /manage/channels/chat-sites/:id/secret']) MATRIX[route] = ADMIN_ONLY;

@@ -1,6 +1,6 @@
 /**
  * The manager console under `/manage`: its home page (what needs attention), rules,
- * workflows, SLA, team, reports, mail templates, channels, privacy (customer export and erasure, the audit log). Each area is its own router; all of them sit behind
+ * workflows, SLA, team, reports, mail templates, channels, privacy (customer export and erasure, the audit log), and for admins webhooks and API tokens. Each area is its own router; all of them sit behind
  * `requireManager`.
  */
 import { Hono } from 'hono';
@@ -15,6 +15,7 @@ import { rulesPages } from './rules.js';
 import { slaPages } from './sla.js';
 import { teamPages } from './team.js';
 import { templatePages } from './templates.js';
+import { tokenPages } from './tokens.js';
 import { webhookPages } from './webhooks.js';
 import { workflowPages } from './workflows.js';
 
@@ -30,6 +31,7 @@ export const MANAGE_LINKS: NavLink[] = [
   { href: '/manage/templates', label: 'Mail templates' },
   { href: '/manage/audit', label: 'Audit log' },
   { href: '/manage/webhooks', label: 'Webhooks', adminOnly: true },
+  { href: '/manage/tokens', label: 'API tokens', adminOnly: true },
 ];
 
 export function managePages(): Hono<PageEnv> {
@@ -46,5 +48,6 @@ export function managePages(): Hono<PageEnv> {
   app.route('/', channelPages());
   app.route('/', privacyPages());
   app.route('/', webhookPages());
+  app.route('/', tokenPages());
   return app;
 }
