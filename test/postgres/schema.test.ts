@@ -96,7 +96,7 @@ describe('the PostgreSQL schema matches the migrated SQLite store', () => {
     const pg = (await pgRows<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`)).map((r) => r.name);
     expect(pg.filter((name) => !PG_ONLY.includes(name))).toEqual(tables);
     expect(pg).toEqual(expect.arrayContaining(PG_ONLY));
-    expect(tables).toHaveLength(49);
+    expect(tables).toHaveLength(50);
   });
 
   it('has the same columns: names, NOT NULL, primary key', async () => {
