@@ -2,7 +2,8 @@
  * The visitor's SSE stream as an attacker would use it: one anonymous token may not hold an
  * unbounded number of streams (each a connection and a read of the chat on every signal), and a
  * stream open when the site is switched off, or its origin removed, stops instead of streaming
- * the agents' replies on (the agent's stream: agent-stream-access.test.ts).
+ * the agents' replies on (the agent's stream: agent-stream-access.test.ts). And its heartbeat
+ * goes out whenever it has been quiet that long, however often the listener's own typing wakes it.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseChannelsKey } from '../../src/channels/secrets.js';
@@ -117,5 +118,40 @@ describe('the visitor stream', () => {
     expect(got.at(-1)!.event).toBe('gone');
     // Its reconnect is refused (the window forgets the chat).
     expect([403, 404]).toContain((await call('GET', '/chat/api/stream', { token })).status);
+  });
+});
+
+describe('the stream’s heartbeat', () => {
+  it('goes out once the stream has been quiet a heartbeat long, even while the listener’s own typing keeps waking it (and is never sent back)', async () => {
+    // A heartbeat of a fifth of a second: the stream's wait is real time (a connection's), not the services' clock.
+    const quick = createHarness({ services: { channelsKey: parseChannelsKey('45'.repeat(32)), chat: { heartbeatSeconds: 0.2 } } });
+    const callQuick = chatCaller(() => quick);
+    let typing: ReturnType<typeof setInterval> | undefined;
+    try {
+      standardQueues(quick);
+      quick.agent({ name: 'Alice', queues: ['general'] });
+      const site = await createSite(quick.services, { name: 'Shop', origins: HOST, greeting: 'Hi!', calendar: '', queue: 'general' });
+      const started = await callQuick('POST', `/chat/api/sites/${site.id}/sessions`, { body: { host: HOST, name: 'Vic', email: 'vic.typing@example.com' } });
+      const token = ((await started.json()) as { token: string }).token;
+      const res = await callQuick('GET', '/chat/api/stream', { token });
+      expect(res.status).toBe(200);
+      const stream = sse(res);
+      const [ready] = await stream.until((e) => e.event === 'ready');
+      expect(JSON.parse(ready!.data)).toMatchObject({ heartbeatSeconds: 0.2 });
+      // The visitor types on and on: their own signal, every 50 ms, wakes the stream and writes nothing.
+      const session = (await quick.get<{ id: number }>('SELECT id FROM chat_sessions ORDER BY id DESC LIMIT 1'))!;
+      typing = setInterval(() => quick.services.chat.hub.publish(session.id, null, { kind: 'typing', who: 'visitor', name: 'Vic' }), 50);
+      let heartbeats = 0;
+      const seen = await Promise.race([
+        stream.until((e) => e.event === 'heartbeat' && ++heartbeats >= 3),
+        new Promise<SseEvent[]>((_, reject) => setTimeout(() => reject(new Error('no third heartbeat within 5 s while the visitor typed')), 5_000)),
+      ]);
+      expect(seen.filter((e) => e.event === 'heartbeat')).toHaveLength(3);
+      expect(seen.filter((e) => e.event === 'typing')).toEqual([]);
+      await stream.close();
+    } finally {
+      clearInterval(typing);
+      quick.close();
+    }
   });
 });

@@ -65,37 +65,50 @@ export function chatStream(c: Context, services: Services, source: StreamSource)
       // Proxies that buffer small responses pass a first chunk this large through.
       await stream.write(`:${' '.repeat(2048)}\n\n`);
       const { heartbeatSeconds } = services.chat.settings;
-      await stream.writeSSE({ event: 'ready', data: JSON.stringify({ after: last, heartbeatSeconds }), retry: 2000 });
+      const heartbeatMs = heartbeatSeconds * 1000;
+      // When the stream last said something. A heartbeat goes out once it has been quiet that
+      // long, however often the loop was woken meanwhile: the listener's own typing wakes it
+      // without a word written, and an agent typing a long reply must not leave their stream
+      // looking cut.
+      let wroteAt = performance.now();
+      const send = async (message: Parameters<typeof stream.writeSSE>[0]) => {
+        await stream.writeSSE(message);
+        wroteAt = performance.now();
+      };
+      await send({ event: 'ready', data: JSON.stringify({ after: last, heartbeatSeconds }), retry: 2000 });
       let endedSent = false;
       while (!closed) {
         if (source.mayListen && !(await source.mayListen())) {
-          await stream.writeSSE({ event: 'gone', data: '{}' });
+          await send({ event: 'gone', data: '{}' });
           break;
         }
         // The new lines and the session's state in one read (one snapshot).
         const after = last;
         const { lines, session } = await services.store.read(async (q) => ({ lines: await linesAfter(q, source.sessionId, after, 500, { withClientIds: source.withClientIds }), session: await findSession(q, source.sessionId) }));
         for (const line of lines) {
-          await stream.writeSSE({ id: String(line.seq), event: 'message', data: JSON.stringify(source.present ? source.present(line) : line) });
+          await send({ id: String(line.seq), event: 'message', data: JSON.stringify(source.present ? source.present(line) : line) });
           last = line.seq;
         }
         for (const signal of signals.splice(0)) {
-          if (signal.kind === 'typing' && signal.who !== source.ownSide) await stream.writeSSE({ event: 'typing', data: JSON.stringify({ who: signal.who, name: signal.name }) });
+          if (signal.kind === 'typing' && signal.who !== source.ownSide) await send({ event: 'typing', data: JSON.stringify({ who: signal.who, name: signal.name }) });
         }
         if (!endedSent && session?.state === 'ended') {
           endedSent = true;
-          await stream.writeSSE({ event: 'ended', data: JSON.stringify({ by: session.endedBy }) });
+          await send({ event: 'ended', data: JSON.stringify({ by: session.endedBy }) });
         }
         if (signals.length > 0) continue;
-        const timedOut = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => resolve(true), heartbeatSeconds * 1000);
-          wake = () => {
-            clearTimeout(timer);
-            resolve(false);
-          };
-        });
+        const quietLeft = heartbeatMs - (performance.now() - wroteAt);
+        const timedOut =
+          quietLeft <= 0 ||
+          (await new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => resolve(true), quietLeft);
+            wake = () => {
+              clearTimeout(timer);
+              resolve(false);
+            };
+          }));
         wake = null;
-        if (timedOut && !closed) await stream.writeSSE({ event: 'heartbeat', data: '{}' });
+        if (timedOut && !closed) await send({ event: 'heartbeat', data: '{}' });
       }
     } finally {
       unsubscribe();
