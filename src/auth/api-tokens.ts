@@ -34,6 +34,8 @@ export const SCOPE_HOLDERS: Readonly<Record<TokenScope, readonly Role[]>> = {
 
 const ROLE_NAMES: Partial<Record<Role, string>> = { admin: 'admins', manager: 'managers', advanced: 'advanced agents', agent: 'agents', customer: 'customers' };
 const listed = (roles: readonly Role[]) => roles.map((r) => ROLE_NAMES[r] ?? r).join(' and ');
+/** Who may hold `scope`, in words ("managers and admins"): the console says so beside each scope. */
+export const scopeHolderWords = (scope: TokenScope): string => listed(SCOPE_HOLDERS[scope]);
 const accountKind = (role: Role) => (role === 'customer' ? 'a customer account' : `a staff account with the role ${role}`);
 
 /** Why an account with this role may not hold `scope` (null: it may). */

@@ -7,7 +7,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { accountByEmail, issueApiToken, listAllApiTokens, revokeApiTokenAudited, TOKEN_SCOPES, type TokenScope } from '../../../auth/api-tokens.js';
+import { accountByEmail, issueApiToken, listAllApiTokens, revokeApiTokenAudited, scopeHolderWords, TOKEN_SCOPES, type TokenScope } from '../../../auth/api-tokens.js';
 import { normalizeEmail } from '../../../cases/customers.js';
 import { DomainError, ValidationError } from '../../../errors.js';
 import { emailField } from '../../../text/email-address.js';
@@ -22,10 +22,12 @@ import { idParam } from './team-forms.js';
 /** Tokens a page lists. */
 const PAGE = 100;
 
-const SCOPES = [
-  { scope: 'inbound', description: 'only posts mail to /api/v1/inbound/email (a provider’s inbound webhook); admins’ accounts' },
-  { scope: 'churn', description: 'only marks customers churned (a CRM or billing system); managers’ and admins’ accounts' },
-] satisfies { scope: TokenScope; description: string }[];
+/** What each scope opens; who may hold it comes from SCOPE_HOLDERS (scopeHolderWords), as issuing checks. */
+const OPENS: Record<TokenScope, string> = {
+  inbound: 'only posts mail to /api/v1/inbound/email (a provider’s inbound webhook)',
+  churn: 'only marks customers churned (a CRM or billing system)',
+};
+const SCOPES = TOKEN_SCOPES.map((scope) => ({ scope, description: `${OPENS[scope]}; for ${scopeHolderWords(scope)}` }));
 
 const NOTICES: Record<string, string> = { revoked: 'Token revoked: it no longer works.', 'not-live': 'That token was already revoked or expired.' };
 
