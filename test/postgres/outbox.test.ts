@@ -262,8 +262,12 @@ describe('the outbox on PostgreSQL', () => {
       await services.store.write((q) => markItemDone(q, item.id, services.clock.now()));
       log.push(`end ${String(item.payload.name)} background`);
     };
-    const background = drainOutbox(w, new Map([['test.work', slow]]));
+    // It stops once this item is performed: which of the two drains would claim the case's
+    // next item is a race (under load the background won it), and this test is about the other.
+    const stop = new AbortController();
+    const background = drainOutbox(w, new Map([['test.work', slow]]), { signal: stop.signal });
     await started;
+    stop.abort();
     // Longer than a lease (a slow receiver; in the tests, a clock moved on), and the case's next item queued.
     h.clock.advance(LOCK_MS + 1);
     await enqueue([{ caseId: caseIds[3]!, name: 'escalation rules' }]);
