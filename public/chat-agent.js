@@ -7,7 +7,8 @@
  * The panel may be re-rendered by htmx: the stream is kept per URL and lines are matched
  * by sequence number, so none is shown twice. A stream silent for two of its heartbeats (the
  * `ready` event says how often they come) was cut without a word somewhere on the way, which
- * EventSource never notices: it is closed and opened again from the last line shown.
+ * EventSource never notices: it is closed and opened again from the last line shown, naming
+ * the stream it replaces (the server closes that one and gives its place back).
  */
 (function () {
   'use strict';
@@ -15,6 +16,9 @@
   var url = null;
   var silence = null;
   var silenceMs = 60000; // until the stream's `ready` event tells its heartbeat
+  // The last stream's id (its `ready` event): the next stream names it, and the server closes it
+  // and gives its place back (one cut without a word would hold one of the sign-in's for minutes).
+  var streamId = null;
   var typingTimer = null;
   var lastTypingSent = 0;
   var typingPending = null;
@@ -99,11 +103,13 @@
     source = null;
     url = want;
     if (!want) return;
-    source = new EventSource(want + '?after=' + lastSeq());
+    source = new EventSource(want + '?after=' + lastSeq() + (streamId ? '&replaces=' + encodeURIComponent(streamId) : ''));
     heard();
     source.addEventListener('ready', function (e) {
-      var heartbeat = Number(JSON.parse(e.data).heartbeatSeconds);
+      var ready = JSON.parse(e.data);
+      var heartbeat = Number(ready.heartbeatSeconds);
       if (heartbeat > 0) silenceMs = (2 * heartbeat + 5) * 1000;
+      if (typeof ready.stream === 'string') streamId = ready.stream;
       heard();
       var p2 = panel();
       if (p2) p2.setAttribute('data-connected', 'true');

@@ -32,6 +32,9 @@
   var streamAbort = null;
   // How long a stream may stay silent before it counts as cut: until its `ready` event tells the heartbeat.
   var silenceMs = 60000;
+  // The last stream's id (its `ready` event): a reconnect names it, and the server closes it and
+  // gives its place back (one cut without a word would hold it for many minutes).
+  var streamId = null;
   var pollTimer = null;
   var typingTimer = null;
   var lastTypingSent = 0;
@@ -200,6 +203,7 @@
     var data = Object.assign({ host: host }, who);
     return api('POST', '/chat/api/sites/' + site + '/sessions', data).then(function (res) {
       token = res.token;
+      streamId = null; // the chat before's stream is not this one's to replace
       try { localStorage.setItem(KEY, token); } catch (e) { /* kept in memory only */ }
       showChat();
       connect();
@@ -542,7 +546,7 @@
     var watchdog = null;
     var quietFor = function (ms) { clearTimeout(watchdog); watchdog = setTimeout(function () { controller.abort(); }, ms); };
     quietFor(15000);
-    fetch('/chat/api/stream', { headers: { Authorization: 'Bearer ' + token, 'Last-Event-ID': String(shownSeq), Accept: 'text/event-stream' }, signal: controller.signal, credentials: 'omit', cache: 'no-store' })
+    fetch('/chat/api/stream' + (streamId ? '?replaces=' + encodeURIComponent(streamId) : ''), { headers: { Authorization: 'Bearer ' + token, 'Last-Event-ID': String(shownSeq), Accept: 'text/event-stream' }, signal: controller.signal, credentials: 'omit', cache: 'no-store' })
       .then(function (res) {
         if (res.status === 403 || res.status === 404) { forget(); throw Object.assign(new Error('gone'), { fatal: true }); }
         if (!res.ok || !res.body) throw new Error('stream refused');
@@ -586,8 +590,10 @@
     else if (event === 'typing') showTyping(JSON.parse(data));
     else if (event === 'ended') showEnded();
     else if (event === 'ready') {
-      var heartbeat = Number(JSON.parse(data).heartbeatSeconds);
+      var ready = JSON.parse(data);
+      var heartbeat = Number(ready.heartbeatSeconds);
       if (heartbeat > 0) silenceMs = (2 * heartbeat + 5) * 1000;
+      if (typeof ready.stream === 'string') streamId = ready.stream;
     }
   }
   function poll() {

@@ -68,3 +68,57 @@ describe('ChatHub with a relay', () => {
     expect(got).toEqual([{ kind: 'state' }]);
   });
 });
+
+describe('ChatHub stream places', () => {
+  it('holds at most max per holder; a release gives one back, once', () => {
+    const hub = new ChatHub();
+    const a = hub.takeStream('visitor:1', 2)!;
+    const b = hub.takeStream('visitor:1', 2)!;
+    expect(a.id).not.toBe(b.id);
+    expect(hub.takeStream('visitor:1', 2)).toBeNull();
+    expect(hub.takeStream('visitor:2', 2)).not.toBeNull();
+    a.release();
+    a.release();
+    expect(hub.takeStream('visitor:1', 2)).not.toBeNull();
+    expect(hub.takeStream('visitor:1', 2)).toBeNull();
+  });
+
+  it('a stream that names one of its holder’s as replaced closes that one and takes its place', () => {
+    const hub = new ChatHub();
+    const closed: string[] = [];
+    const a = hub.takeStream('visitor:1', 2)!;
+    const b = hub.takeStream('visitor:1', 2)!;
+    a.onReplaced(() => closed.push('a'));
+    b.onReplaced(() => closed.push('b'));
+    const c = hub.takeStream('visitor:1', 2, a.id)!;
+    expect(c).not.toBeNull();
+    expect(closed).toEqual(['a']);
+    // The replaced stream's own release, when its loop ends, gives back nothing more.
+    a.release();
+    expect(hub.takeStream('visitor:1', 2)).toBeNull();
+    // Named again (a second reconnect with the same id): nothing more happens.
+    expect(hub.takeStream('visitor:1', 2, a.id)).toBeNull();
+    expect(closed).toEqual(['a']);
+  });
+
+  it('another holder’s stream, or an id that is no stream, is not replaced', () => {
+    const hub = new ChatHub();
+    const closed: string[] = [];
+    const other = hub.takeStream('visitor:2', 1)!;
+    other.onReplaced(() => closed.push('other'));
+    hub.takeStream('visitor:1', 1)!;
+    expect(hub.takeStream('visitor:1', 1, other.id)).toBeNull();
+    expect(hub.takeStream('visitor:1', 1, 'no-such-stream')).toBeNull();
+    expect(closed).toEqual([]);
+    expect(hub.takeStream('visitor:2', 1)).toBeNull();
+  });
+
+  it('a stream replaced before it said how it closes is closed as soon as it does', () => {
+    const hub = new ChatHub();
+    const a = hub.takeStream('staff:s', 1)!;
+    expect(hub.takeStream('staff:s', 1, a.id)).not.toBeNull();
+    let closed = false;
+    a.onReplaced(() => (closed = true));
+    expect(closed).toBe(true);
+  });
+});

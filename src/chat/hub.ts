@@ -10,6 +10,7 @@
  * from elsewhere reaches the listeners here only, and after the relay reconnects every
  * listener here gets `messages` and `state` (a re-read repairs whatever was missed).
  */
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { LiveRelay } from '../db/live-relay.js';
 
@@ -19,6 +20,21 @@ export type HubSignal =
   | { kind: 'state' };
 
 export type HubListener = (signal: HubSignal) => void;
+
+/** A stream's place among its holder's (`ChatHub.takeStream`). */
+export interface StreamSlot {
+  /** Names the stream to its window (the `ready` event), which names it back when it replaces it. */
+  id: string;
+  /** Gives the place back once the stream has closed; more calls, or a call after it was replaced, do nothing. */
+  release(): void;
+  /** How the stream is closed when a later stream of its holder replaces it (at once if it already was). */
+  onReplaced(close: () => void): void;
+}
+
+interface OpenStream {
+  replaced: boolean;
+  close: (() => void) | null;
+}
 
 /** The relay's topic for hub signals. */
 export const HUB_TOPIC = 'chat';
@@ -47,7 +63,8 @@ export class ChatHub {
   readonly #sessions = new Map<number, Set<HubListener>>();
   readonly #cases = new Map<number, Set<HubListener>>();
   readonly #queues = new Map<number, Promise<unknown>>();
-  readonly #streams = new Map<string, number>();
+  /** Open streams per holder, by slot id. */
+  readonly #streams = new Map<string, Map<string, OpenStream>>();
   readonly #relay: LiveRelay | null;
   readonly #afterCommit: (fn: () => void) => void;
 
@@ -84,21 +101,43 @@ export class ChatHub {
   /**
    * Takes one of the `max` streams one holder may keep open at once (a visitor session's tabs,
    * `visitor:<id>`; a staff sign-in's, `staff:<session>`), counted from the moment it is taken,
-   * before any await: concurrent requests cannot all slip under the bound. Returns the release
-   * (call it once the stream closes), or null when all are taken: the new stream is refused,
+   * before any await: concurrent requests cannot all slip under the bound. Returns the slot
+   * (release it once the stream closes), or null when all are taken: the new stream is refused,
    * the open ones keep going.
+   *
+   * `replaces` names a stream of the same holder that its window has given up on (`StreamSlot.id`,
+   * which the stream's `ready` event tells): one that fell silent without closing, cut by a proxy
+   * or a NAT, which this side cannot tell from a live one. It is closed and its slot is free
+   * before the bound is checked: before, each such reconnect left a slot held until TCP gave up
+   * on the dead connection (many minutes), and a window that lost its stream a few times was
+   * refused its next one. An id that is not one of this holder's open streams changes nothing.
    */
-  takeStream(holder: string, max: number): (() => void) | null {
-    const open = this.#streams.get(holder) ?? 0;
-    if (open >= max) return null;
-    this.#streams.set(holder, open + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.#streams.get(holder) ?? 1) - 1;
-      if (left <= 0) this.#streams.delete(holder);
-      else this.#streams.set(holder, left);
+  takeStream(holder: string, max: number, replaces?: string | null): StreamSlot | null {
+    let open = this.#streams.get(holder);
+    const old = replaces ? open?.get(replaces) : undefined;
+    if (old) {
+      open!.delete(replaces!);
+      old.replaced = true;
+      old.close?.();
+    }
+    if ((open?.size ?? 0) >= max) return null;
+    if (!open) this.#streams.set(holder, (open = new Map()));
+    const id = randomBytes(9).toString('base64url');
+    const entry: OpenStream = { replaced: false, close: null };
+    open.set(id, entry);
+    const streams = this.#streams;
+    const held = open;
+    return {
+      id,
+      release() {
+        if (held.get(id) !== entry) return;
+        held.delete(id);
+        if (held.size === 0 && streams.get(holder) === held) streams.delete(holder);
+      },
+      onReplaced(close) {
+        if (entry.replaced) close();
+        else entry.close = close;
+      },
     };
   }
 

@@ -140,8 +140,11 @@ describe('chat: the agent’s side', () => {
     const agent = await suite.newPage(DESKTOP);
     await agent.clock.install();
     let streams = 0;
+    const streamUrls: string[] = [];
     agent.on('request', (r) => {
-      if (/\/chat\/stream\?after=\d+$/.test(r.url())) streams++;
+      if (!/\/chat\/stream\?after=\d+(&replaces=[\w-]+)?$/.test(r.url())) return;
+      streams++;
+      streamUrls.push(r.url());
     });
     await signIn(agent, suite.server, 'alice@casebook.test', PASSWORD);
     await agent.goto(`${suite.server.url}/inbox`);
@@ -183,6 +186,10 @@ describe('chat: the agent’s side', () => {
       // Past two heartbeats (20 s each) and 5 s more in silence, the page opens the stream again.
       await agent.clock.fastForward(10_000);
       await expect.poll(() => streams).toBe(2);
+      // Naming the stream it gave up on: the server closes that one and gives its place back
+      // (test/chat/agent-stream-access.test.ts).
+      expect(new URL(streamUrls[0]!).searchParams.has('replaces')).toBe(false);
+      expect(new URL(streamUrls[1]!).searchParams.get('replaces')).toMatch(/^[\w-]{12}$/);
       await expect
         .poll(
           async () => {

@@ -12,6 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VISITOR_STREAMS } from '../../src/http/chat/visitor.js';
 import { ADMIN_TOKEN } from '../support/harness.js';
 import { startSmtp, type Inbox } from '../support/smtp.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
@@ -487,16 +488,31 @@ describe('live chat', () => {
       await visitor.clock.install();
       await visitor.clock.pauseAt(Date.now() + 1000); // the window's timers run only when the test says
       let streams = 0;
+      const streamUrls: string[] = [];
+      const answers: number[] = [];
       visitor.on('request', (r) => {
-        if (r.url().endsWith('/chat/api/stream')) streams++;
+        if (new URL(r.url()).pathname !== '/chat/api/stream') return;
+        streams++;
+        streamUrls.push(r.url());
       });
+      visitor.on('response', (r) => {
+        if (new URL(r.url()).pathname === '/chat/api/stream') answers.push(r.status());
+      });
+      const session = visitor.waitForResponse((r) => /\/chat\/api\/sites\/[^/]+\/sessions$/.test(r.url()) && r.request().method() === 'POST');
       await visitor.goto(`${shopUrl}/?cb=${encodeURIComponent(proxy.url)}`);
       await visitor.getByRole('button', { name: 'Chat with us' }).click();
       const frame = visitor.frameLocator('iframe[data-casebook-chat="window"]');
       await frame.getByLabel('Your name').fill('Sid Silent');
       await frame.getByLabel('Your e-mail').fill('sid@example.com');
       await frame.getByRole('button', { name: 'Start chat' }).click();
+      const { token } = (await (await session).json()) as { token: string };
       const caseRef = await visitorSays(visitor, frame, 'Has my order shipped?');
+      // The chat's other windows (its other tabs) hold every other place it may stream in.
+      await expect.poll(() => answers).toEqual([200]);
+      const others = await Promise.all(
+        Array.from({ length: VISITOR_STREAMS - 1 }, () => fetch(`${suite.server.url}/chat/api/stream`, { headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' } })),
+      );
+      expect(others.map((r) => r.status)).toEqual(Array<number>(VISITOR_STREAMS - 1).fill(200));
       // A first reply comes by the stream (no poll runs while the window streams): it is live.
       expect((await suite.server.api('POST', `/api/v1/cases/${caseRef}/messages`, { body: 'One moment, please.', public: true })).status).toBe(201);
       await frame.locator('#chat-lines li', { hasText: 'One moment, please.' }).waitFor();
@@ -508,9 +524,15 @@ describe('live chat', () => {
       await visitor.clock.runFor(44_000);
       expect(await frame.locator('#chat-lines li', { hasText: 'It left the warehouse today.' }).count()).toBe(0);
       expect(streams).toBe(1);
-      // Then it drops the stream and connects again (a second later), from the last line it shows.
+      // Then it drops the stream and connects again (a second later), from the last line it shows,
+      // naming the stream it gave up on: the server closes that one, whose place the new one takes
+      // (before, the silent stream held it for minutes, and with every place taken the window was
+      // refused, 429, and fell back to polling).
       await advanceClockUntil(visitor, () => streams === 2, { stepMs: 500, intervalMs: 50, timeoutMs: 15_000 });
       await frame.locator('#chat-lines li', { hasText: 'It left the warehouse today.' }).waitFor();
+      expect(new URL(streamUrls[1]!).searchParams.get('replaces')).toMatch(/^[\w-]{12}$/);
+      expect(answers).toEqual([200, 200]);
+      for (const other of others) await other.body!.cancel();
       expect(await frame.locator('#chat-lines li').allTextContents()).toEqual(['The ShopHello! Ask us anything.', 'YouHas my order shipped?', 'admin tokenOne moment, please.', 'admin tokenIt left the warehouse today.']);
       expect(suite.problems()).toEqual([]);
     } finally {

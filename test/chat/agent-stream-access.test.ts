@@ -141,6 +141,21 @@ describe("an agent's chat streams, per sign-in", () => {
       streams[0] = again;
     });
     expect((await page.get(`/cases/${ref}/chat/stream`)).status).toBe(429);
-    for (const s of [...streams, other]) await s.body!.cancel();
+
+    // A window whose stream fell silent (cut by a proxy; this side cannot tell) connects again
+    // naming it, as public/chat-agent.js does: that one is closed and its place is the new one's.
+    const silent = streams[1]!.body!.getReader();
+    const ready = await readUntil(silent, 'event: ready');
+    const id = (JSON.parse(/event: ready\ndata: (.*)/.exec(ready.text)![1]!) as { stream: string }).stream;
+    // Another sign-in's window cannot close it: its stream takes a place of its own, this sign-in's are all still held.
+    const elsewhere = await signedIn(h, maria).get(`/cases/${ref}/chat/stream?after=0&replaces=${id}`);
+    expect(elsewhere.status).toBe(200);
+    expect((await page.get(`/cases/${ref}/chat/stream`)).status).toBe(429);
+    const replacing = await page.get(`/cases/${ref}/chat/stream?after=0&replaces=${id}`);
+    expect(replacing.status).toBe(200);
+    expect((await readUntil(silent, 'never sent')).done).toBe(true);
+    expect((await page.get(`/cases/${ref}/chat/stream`)).status).toBe(429);
+    await silent.cancel();
+    for (const s of [...streams.slice(2), streams[0]!, other, elsewhere, replacing]) await s.body!.cancel();
   });
 });

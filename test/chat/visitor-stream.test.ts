@@ -98,6 +98,34 @@ describe('the visitor stream', () => {
     for (const s of streams) await s.body!.cancel();
   });
 
+  it('a window that connects again naming the stream it gave up on (cut without a word) gets that one closed and its place, every place taken', async () => {
+    const site = await newSite();
+    const token = await start(site, 'cut@example.com');
+    const open = await Promise.all(Array.from({ length: VISITOR_STREAMS }, () => Promise.resolve(call('GET', '/chat/api/stream', { token }))));
+    expect(open.map((r) => r.status)).toEqual(Array<number>(VISITOR_STREAMS).fill(200));
+    const streams = open.map(sse);
+    const ids: string[] = [];
+    for (const s of streams) ids.push((JSON.parse((await s.until((e) => e.event === 'ready')).at(-1)!.data) as { stream: string }).stream);
+    expect(new Set(ids).size).toBe(VISITOR_STREAMS);
+    expect((await call('GET', '/chat/api/stream', { token })).status).toBe(429);
+    // Another visitor's stream is not one to replace.
+    const other = await start(site, 'cut-other@example.com');
+    const theirs = sse(await call('GET', '/chat/api/stream', { token: other }));
+    const theirId = (JSON.parse((await theirs.until((e) => e.event === 'ready')).at(-1)!.data) as { stream: string }).stream;
+    expect((await call('GET', `/chat/api/stream?replaces=${theirId}`, { token })).status).toBe(429);
+
+    // The second window's stream went silent; it connects again and names it.
+    const again = await call('GET', `/chat/api/stream?replaces=${encodeURIComponent(ids[1]!)}`, { token });
+    expect(again.status).toBe(200);
+    // Read to its end: the server closed it (the greeting, then nothing more).
+    expect((await streams[1]!.until(() => false)).map((e) => e.event)).toEqual(['ready', 'message']);
+    // The same id again (a retry of that reconnect) frees nothing more.
+    expect((await call('GET', `/chat/api/stream?replaces=${encodeURIComponent(ids[1]!)}`, { token })).status).toBe(429);
+    await again.body!.cancel();
+    for (const [i, s] of streams.entries()) if (i !== 1) await s.close();
+    await theirs.close();
+  });
+
   it.each([
     ['the site is switched off', (site: ChatSite) => updateSite(h.services, site.id, { name: site.name, origins: HOST, greeting: 'Hi!', calendar: '', queue: 'general', active: false })],
     ['its origin is removed', (site: ChatSite) => updateSite(h.services, site.id, { name: site.name, origins: 'https://other.example', greeting: 'Hi!', calendar: '', queue: 'general' })],

@@ -6,14 +6,15 @@
  * event says how often) keeps proxies from closing an idle stream and tells the window the
  * stream still lives: one that stays silent for two heartbeats has been cut somewhere without
  * a word (a proxy, a NAT, a laptop's sleep), and the window connects again
- * (public/chat-frame.js, public/chat-agent.js). An event rather than a comment, because an
+ * (public/chat-frame.js, public/chat-agent.js), naming the stream it gave up on (`?replaces=`,
+ * the id its `ready` event said): that one is closed here, its place given back. An event rather than a comment, because an
  * EventSource shows its page no comment. `X-Accel-Buffering: no` asks nginx not to buffer the
  * stream, and the first bytes go out at once. The hub only wakes the loop up: nothing is ever
  * sent from a signal's content but typing.
  */
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { HubListener, HubSignal } from '../../chat/hub.js';
+import type { HubListener, HubSignal, StreamSlot } from '../../chat/hub.js';
 import { linesAfter, type ChatLine } from '../../chat/lines.js';
 import { findSession } from '../../chat/sessions.js';
 import type { Services } from '../../services.js';
@@ -41,8 +42,12 @@ export interface StreamSource {
    * answers false the stream sends `gone` and closes; the window's reconnect is then refused.
    */
   mayListen?: () => Promise<boolean>;
-  /** Runs once when the stream has closed (a slot taken for it is given back). */
-  onClose?: () => void;
+  /**
+   * The stream's place among its holder's (ChatHub.takeStream): given back when the stream
+   * closes, and the stream closes when a later one of its holder replaces it. The `ready` event
+   * tells its id, which the window sends as `?replaces=` when it connects again.
+   */
+  slot?: StreamSlot;
 }
 
 export function chatStream(c: Context, services: Services, source: StreamSource) {
@@ -57,10 +62,12 @@ export function chatStream(c: Context, services: Services, source: StreamSource)
       signals.push(signal);
       wake?.();
     });
-    stream.onAbort(() => {
+    const close = () => {
       closed = true;
       wake?.();
-    });
+    };
+    stream.onAbort(close);
+    source.slot?.onReplaced(close);
     try {
       // Proxies that buffer small responses pass a first chunk this large through.
       await stream.write(`:${' '.repeat(2048)}\n\n`);
@@ -75,7 +82,7 @@ export function chatStream(c: Context, services: Services, source: StreamSource)
         await stream.writeSSE(message);
         wroteAt = performance.now();
       };
-      await send({ event: 'ready', data: JSON.stringify({ after: last, heartbeatSeconds }), retry: 2000 });
+      await send({ event: 'ready', data: JSON.stringify({ after: last, heartbeatSeconds, ...(source.slot ? { stream: source.slot.id } : {}) }), retry: 2000 });
       let endedSent = false;
       while (!closed) {
         if (source.mayListen && !(await source.mayListen())) {
@@ -112,7 +119,7 @@ export function chatStream(c: Context, services: Services, source: StreamSource)
       }
     } finally {
       unsubscribe();
-      source.onClose?.();
+      source.slot?.release();
     }
   });
 }

@@ -5,7 +5,7 @@
  *   POST /chat/api/sites/:site/sessions       { host, name, email } or { host, email, name?, signature } → { token, session }
  *   POST /chat/api/sites/:site/offline        { host, name, email, message }: nobody there → a case answered by mail
  *   GET  /chat/api/session                    the session (state, case, lines so far)
- *   GET  /chat/api/stream                     SSE (Last-Event-ID / ?after=); at most VISITOR_STREAMS at once per session
+ *   GET  /chat/api/stream                     SSE (Last-Event-ID / ?after=; ?replaces= the stream given up on); at most VISITOR_STREAMS at once per session
  *   GET  /chat/api/messages?after=            the same lines for polling
  *   GET  /chat/api/files/:id                  a file an agent sent in this chat (a line's `files`)
  *   POST /chat/api/messages                   { body, clientId? } (clientId: the same when sent again: written once)
@@ -130,14 +130,14 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
     const services = c.get('services');
     const { session } = await visitorChat(c);
     // Taken before any further await (the bound holds for concurrent requests), given back when the stream closes.
-    const release = services.chat.hub.takeStream(`visitor:${session.id}`, VISITOR_STREAMS);
-    if (!release) {
+    const slot = services.chat.hub.takeStream(`visitor:${session.id}`, VISITOR_STREAMS, c.req.query('replaces'));
+    if (!slot) {
       throw new DomainError('TOO_MANY_REQUESTS', `This chat is already open in ${VISITOR_STREAMS} windows: this one checks for new messages every few seconds instead.`, { retryAfterSeconds: 60 });
     }
     try {
       await markSeen(services, session, resumeFrom(c));
     } catch (error) {
-      release();
+      slot.release();
       throw error;
     }
     return chatStream(c, services, {
@@ -147,7 +147,7 @@ export function chatVisitorRoutes(options: ChatRouteOptions): Hono<AppEnv> {
       present: visitorLine,
       withClientIds: true,
       mayListen: () => visitorMayListen(c, session),
-      onClose: release,
+      slot,
     });
   });
 

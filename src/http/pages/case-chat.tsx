@@ -2,7 +2,7 @@
  * The agent's side of a live chat on the case page (staff who may see the case):
  *
  *   GET  /cases/:id/chat/stream   SSE: the chat's lines (ids = sequence numbers) and the visitor's typing;
- *                                 at most STAFF_STREAMS at once per sign-in
+ *                                 at most STAFF_STREAMS at once per sign-in (?replaces= the one given up on)
  *   POST /cases/:id/chat/typing   the agent is typing (the visitor's widget shows it)
  *   POST /cases/:id/chat/end      ends the chat (the case stays open for the agent to resolve)
  *   POST /cases/:id/chat/held-mail the agent confirms the typed address: the mails held for it are sent
@@ -30,7 +30,8 @@ import { formatTimeShort } from '../../../views/time.js';
  * each of several tabs, a few windows. Each is a connection held for as long as it lasts and a
  * read of the chat (and of the case, to re-check access) on every signal and heartbeat: without
  * a bound one session cookie could hold thousands. As for visitors (VISITOR_STREAMS), the next
- * one is refused (429) and the open ones keep going; closing a tab gives its place back.
+ * one is refused (429) and the open ones keep going; closing a tab gives its place back, and so
+ * does a window that names the stream it gave up on as it connects again (`?replaces=`).
  */
 export const STAFF_STREAMS = 20;
 
@@ -50,8 +51,8 @@ export function caseChatPages(): Hono<PageEnv> {
     // Taken before any further await (the bound holds for concurrent requests), given back when the stream closes.
     const sessionHash = c.get('session')?.idHash ?? null;
     const holder = sessionHash ?? `staff-${principal.staffId ?? 0}`;
-    const release = services.chat.hub.takeStream(`staff:${holder}`, STAFF_STREAMS);
-    if (!release) {
+    const slot = services.chat.hub.takeStream(`staff:${holder}`, STAFF_STREAMS, c.req.query('replaces'));
+    if (!slot) {
       throw new DomainError('TOO_MANY_REQUESTS', `Live chat is already open in ${STAFF_STREAMS} windows of this sign-in: close one, then reload this page for its live chat.`, { retryAfterSeconds: 60 });
     }
     // A line's time as the page shows it (views/time.tsx): in the agent's zone, named.
@@ -74,7 +75,7 @@ export function caseChatPages(): Hono<PageEnv> {
         if (current.principal.staffId !== null) await services.chat.agents.beat(current.principal.staffId, now);
         return canSeeCase(current.principal, await loadCase(services, row.id));
       },
-      onClose: release,
+      slot,
     });
   });
   app.post('/cases/:id/chat/typing', async (c) => {
