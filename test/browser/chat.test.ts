@@ -65,6 +65,19 @@ async function lineTexts(frame: FrameLocator): Promise<{ seqs: number[]; texts: 
   return { seqs: (await items.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))))), texts: await items.allTextContents() };
 }
 
+/**
+ * Presses "End chat", waits for the server's answer to it, then for the window to say so. The
+ * window waits up to 10 s for each answer and asks up to three times (END_WAIT_MS, END_ATTEMPTS
+ * in public/chat-frame.js): inside a full run on two cores an end once took longer than a plain
+ * wait's 30 s. A refused end fails here with its status, not as a text that never came.
+ */
+async function endChat(page: Page, frame: FrameLocator): Promise<void> {
+  const answered = page.waitForResponse((r) => r.url().endsWith('/chat/api/end') && r.request().method() === 'POST', { timeout: 60_000 });
+  await frame.getByRole('button', { name: 'End chat' }).click();
+  expect((await answered).status()).toBe(200);
+  await frame.getByText('The chat has ended.').waitFor();
+}
+
 /** A visitor on the shop's page whose chat streams "a proxy" cuts: after three failed attempts the window polls. The page's clock stands still and moves only when the test says. */
 async function visitorBehindProxy(name: string, email: string) {
   const page = await suite.newPage({ width: 390, height: 844 });
@@ -188,8 +201,7 @@ describe('live chat', () => {
     // The end, while the visitor was typing: the agent's panel no longer says they type. Then transcript by mail, and a rating.
     await frame.getByLabel('Your message').pressSequentially('Oh, and', { delay: 50 });
     await agent.locator('#chat-typing').getByText('Vera Visitor is typing…').waitFor();
-    await frame.getByRole('button', { name: 'End chat' }).click();
-    await frame.getByText('The chat has ended.').waitFor();
+    await endChat(visitor, frame);
     await agent.locator('#chat-panel').getByText('Chat (ended)').waitFor();
     expect(await agent.locator('#chat-typing').textContent()).toBe('');
     await frame.getByRole('button', { name: 'Email me the transcript' }).click();
@@ -278,8 +290,7 @@ describe('live chat', () => {
     await expect.poll(() => frame.locator('#chat-lines li.pending').count()).toBe(0);
     expect((await lineTexts(frame)).seqs).toEqual([1, 2, 3, 4, 5]);
     // The chat ends.
-    await frame.getByRole('button', { name: 'End chat' }).click();
-    await frame.getByText('The chat has ended.').waitFor();
+    await endChat(visitor, frame);
     expect(suite.problems()).toEqual([]);
   });
 
@@ -303,8 +314,7 @@ describe('live chat', () => {
     await frame.getByRole('button', { name: 'Send' }).click();
     await frame.locator('#chat-lines li[data-seq]', { hasText: 'ends in 4242' }).waitFor();
     // Ended, here and below: an ended chat resumes as well as an open one.
-    await frame.getByRole('button', { name: 'End chat' }).click();
-    await frame.getByText('The chat has ended.').waitFor();
+    await endChat(page, frame);
     // Ann comes back to the shop: her chat is there.
     frame = await open(ann);
     await frame.locator('#chat-lines li', { hasText: 'ends in 4242' }).waitFor();
@@ -316,8 +326,7 @@ describe('live chat', () => {
     await frame.getByLabel('Your message').fill('Ben here.');
     await frame.getByRole('button', { name: 'Send' }).click();
     await frame.locator('#chat-lines li[data-seq]', { hasText: 'Ben here.' }).waitFor();
-    await frame.getByRole('button', { name: 'End chat' }).click();
-    await frame.getByText('The chat has ended.').waitFor();
+    await endChat(page, frame);
 
     // Ben signs out: nobody is signed in, so his verified chat is not resumed either.
     frame = await open();
