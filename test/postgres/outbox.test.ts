@@ -5,7 +5,6 @@
  * exactly once, in order per case, retries with back-off and the dead letter, a crashed
  * worker's rows back after their lease, and lanes.
  */
-import os from 'node:os';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/db/store/index.js';
@@ -17,6 +16,7 @@ import { OutboxLanes, type OutboxLane } from '../../src/outbox/lanes.js';
 import { LOCK_MS, MAX_ATTEMPTS, retryDelayMs } from '../../src/outbox/limits.js';
 import type { OutboxHandler } from '../../src/outbox/outbox.js';
 import { pgQueue } from '../../src/outbox/pg.js';
+import { HOST } from '../../src/process-identity.js';
 import type { WaveContext } from '../../src/outbox/queue.js';
 import type { Services } from '../../src/services.js';
 import { createHarness, standardQueues, type Harness } from '../support/harness.js';
@@ -332,7 +332,7 @@ describe('the outbox on PostgreSQL', () => {
 
   it('takes back at start-up the claims of a process of this host that is gone', async () => {
     await enqueue([{ name: 'r1' }]);
-    const gone = `${os.hostname()}:${process.pid}:an-earlier-start`;
+    const gone = `${HOST}:${process.pid}:an-earlier-start`;
     const w = worker();
     await w.store.write((q) => q.run(sql`UPDATE outbox SET locked_by = ${gone}, locked_until = ${h.clock.now() + LOCK_MS}, attempts = 1`));
     expect(await releaseDeadClaims(w.store, h.clock.now())).toEqual({ items: 1, holders: [gone] });

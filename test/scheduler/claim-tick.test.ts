@@ -6,13 +6,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { asc } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/client.js';
 import type { Store } from '../../src/db/store/index.js';
 import { openStore } from '../../src/db/store/open.js';
+import { HOST } from '../../src/process-identity.js';
 import { claimTick, closeDeadRuns, finishTick, PROCESS_ID, RETENTION_MS } from '../../src/scheduler/claim-tick.js';
 import { tempDir } from '../support/harness.js';
 import { startPostgres, type PostgresCluster } from '../support/postgres.js';
@@ -57,13 +57,13 @@ async function runsOf(store: Store, job: string) {
 /** `host:pid:start` of a live process other than this one (our parent), as process-identity.ts writes it. */
 function liveIdentity(): string {
   const stat = fs.readFileSync(`/proc/${process.ppid}/stat`, 'utf8');
-  return `${os.hostname()}:${process.ppid}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
+  return `${HOST}:${process.ppid}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
 }
 
 /** `host:pid:start` of a process of this host that has exited. */
 function deadIdentity(): string {
   const child = spawnSync(process.execPath, ['-e', '0']);
-  return `${os.hostname()}:${child.pid}:4242`;
+  return `${HOST}:${child.pid}:4242`;
 }
 
 describe.each(['sqlite', 'postgres'] as const)('scheduled ticks claimed on %s', (dialect) => {
