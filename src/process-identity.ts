@@ -40,8 +40,10 @@ function pidNamespace(): string | null {
   }
 }
 
+const NAMESPACE = pidNamespace();
+
 /** Where this process's pid means something: the hostname, and its PID namespace where there is one. */
-export const HOST = ((ns) => (ns ? `${os.hostname()}/pidns-${ns}` : os.hostname()))(pidNamespace());
+export const HOST = NAMESPACE ? `${os.hostname()}/pidns-${NAMESPACE}` : os.hostname();
 
 /** This process: `host:pid:start`. */
 export const PROCESS_ID = `${HOST}:${process.pid}:${ownStart()}`;

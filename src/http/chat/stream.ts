@@ -7,10 +7,10 @@
  * stream still lives: one that stays silent for two heartbeats has been cut somewhere without
  * a word (a proxy, a NAT, a laptop's sleep), and the window connects again
  * (public/chat-frame.js, public/chat-agent.js), naming the stream it gave up on (`?replaces=`,
- * the id its `ready` event said): that one is closed here, its place given back. An event rather than a comment, because an
- * EventSource shows its page no comment. `X-Accel-Buffering: no` asks nginx not to buffer the
- * stream, and the first bytes go out at once. The hub only wakes the loop up: nothing is ever
- * sent from a signal's content but typing.
+ * the id its `ready` event said): that one is closed here, its place given back. An event
+ * rather than a comment, because an EventSource shows its page no comment.
+ * `X-Accel-Buffering: no` asks nginx not to buffer the stream, and the first bytes go out at
+ * once. The hub only wakes the loop up: nothing is ever sent from a signal's content but typing.
  */
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
