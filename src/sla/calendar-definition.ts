@@ -24,8 +24,24 @@ export interface PartialHoliday {
   hours: LocalInterval[];
 }
 
-/** A closed day ("YYYY-MM-DD", or "MM-DD" every year) or a day with its own hours. */
-export type Holiday = string | PartialHoliday;
+/**
+ * The days from `from` to `to`, both included (a company's closure between the years, a
+ * works holiday): closed, or each open `hours`. Both "YYYY-MM-DD" (at most
+ * MAX_HOLIDAY_RANGE_DAYS days), or both "MM-DD" for those days every year, where a `to`
+ * before the `from` runs over New Year ("12-24" to "01-01").
+ */
+export interface HolidayRange {
+  from: string;
+  to: string;
+  /** Each day's hours; omitted or [] closed. */
+  hours?: LocalInterval[];
+}
+
+/** A closed day ("YYYY-MM-DD", or "MM-DD" every year), a day with its own hours, or a range of days. */
+export type Holiday = string | PartialHoliday | HolidayRange;
+
+/** The longest dated range of holidays: a year, so that a mistyped year does not close a calendar for decades. */
+export const MAX_HOLIDAY_RANGE_DAYS = 366;
 
 export interface CalendarDefinition {
   /** IANA zone, e.g. "Europe/Berlin". */
@@ -33,8 +49,9 @@ export interface CalendarDefinition {
   weekly: WeeklyHours;
   /**
    * Local dates in the calendar's zone: "YYYY-MM-DD" (that day) or "MM-DD" (that date every
-   * year; "02-29" only in leap years) without any hours, or { date, hours } with those hours
-   * instead of the weekday's. A dated entry wins over a yearly one for the same day.
+   * year; "02-29" only in leap years) without any hours, { date, hours } with those hours
+   * instead of the weekday's, or { from, to, hours? } for each day of a range. A dated entry
+   * wins over a yearly one for the same day, and a single day over a range of its kind.
    */
   holidays?: Holiday[];
 }
@@ -94,11 +111,86 @@ export function intervalMinutes(intervals: readonly LocalInterval[]): [number, n
     .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
 }
 
-/** A holiday entry's date and hours (null: closed), or null when the entry is not valid. */
-export function holidayParts(entry: unknown): { date: string; hours: LocalInterval[] | null } | null {
-  if (typeof entry === 'string') return { date: entry, hours: null };
-  if (!isRecord(entry) || typeof entry.date !== 'string' || !Array.isArray(entry.hours)) return null;
-  return { date: entry.date, hours: entry.hours.length === 0 ? null : (entry.hours as LocalInterval[]) };
+/** The days a valid holiday entry names, and what they are. */
+export interface HolidayDays {
+  /** Month × 100 + day every year ("MM-DD"), else day numbers (days since 1970-01-01). */
+  yearly: boolean;
+  /** A { from, to } range: a single day of its kind (yearly or dated) wins over it. */
+  range: boolean;
+  days: number[];
+  /** null: closed. */
+  hours: LocalInterval[] | null;
+}
+
+/** A valid holiday entry's days (a range's each, in order) and hours. */
+export function holidayDays(entry: Holiday): HolidayDays {
+  if (typeof entry === 'string') return { ...daysFromTo(entry, entry), range: false, hours: null };
+  const hours = entry.hours === undefined || entry.hours.length === 0 ? null : entry.hours;
+  if ('date' in entry) return { ...daysFromTo(entry.date, entry.date), range: false, hours };
+  return { ...daysFromTo(entry.from, entry.to), range: true, hours };
+}
+
+/** The first and last day of 2000, a leap year: every month-day that ever exists is in it. */
+const FIRST_OF_2000 = Date.UTC(2000, 0, 1) / DAY_MS;
+const LAST_OF_2000 = Date.UTC(2000, 11, 31) / DAY_MS;
+
+function dayRange(first: number, last: number): number[] {
+  return Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => first + i);
+}
+
+/**
+ * The days from one date to another, both included, for a valid pair of the same kind: day
+ * numbers, or month-days, walked in 2000 and across its New Year when `to` is before `from`.
+ */
+function daysFromTo(from: string, to: string): { yearly: boolean; days: number[] } {
+  const first = parseLocalDate(from);
+  if (first !== null) return { yearly: false, days: dayRange(first, parseLocalDate(to)!) };
+  const start = parseLocalDate(`2000-${from}`)!;
+  const end = parseLocalDate(`2000-${to}`)!;
+  const days = end >= start ? dayRange(start, end) : [...dayRange(start, LAST_OF_2000), ...dayRange(FIRST_OF_2000, end)];
+  return { yearly: true, days: days.map(monthDayOf) };
+}
+
+/** A holiday day's hours as calendar.ts counts them. */
+export interface HolidayHours {
+  /** null: closed. */
+  hours: LocalInterval[] | null;
+  /**
+   * A yearly range's hours, whose days fall on other weekdays each year: they apply on a day
+   * its weekday opens, and a day its weekday keeps closed stays closed. (A dated range's days
+   * are resolved so when they are listed: their weekday is known.)
+   */
+  onOpenWeekdays: boolean;
+}
+
+/** The weekday of a day number, 0 = Monday (1970-01-01 was a Thursday). */
+export function weekdayOf(day: number): number {
+  return (((day + 3) % 7) + 7) % 7;
+}
+
+/**
+ * Each holiday day's hours as a valid definition gives them, dated days by day number and
+ * yearly ones by month × 100 + day: a single day's own entry wins over a range that covers it
+ * (calendar.ts then takes a dated day before a yearly one). A range's hours are the hours of
+ * the days of it that the weekly hours open: the days the week keeps closed (a weekend) stay
+ * closed; a single day's hours are its hours whatever its weekday.
+ */
+export function holidayHours(def: Pick<CalendarDefinition, 'weekly' | 'holidays'>): {
+  dated: Map<number, HolidayHours>;
+  yearly: Map<number, HolidayHours>;
+} {
+  const dated = new Map<number, HolidayHours>();
+  const yearly = new Map<number, HolidayHours>();
+  const opens = (weekday: number) => def.weekly === '24x7' || (def.weekly[WEEKDAYS[weekday]!]?.length ?? 0) > 0;
+  const entries = (def.holidays ?? []).map(holidayDays);
+  // Ranges first, so that single days overwrite them.
+  for (const { yearly: isYearly, range, days, hours } of [...entries.filter((e) => e.range), ...entries.filter((e) => !e.range)]) {
+    for (const day of days) {
+      if (isYearly) yearly.set(day, { hours, onOpenWeekdays: range && hours !== null });
+      else dated.set(day, { hours: range && !opens(weekdayOf(day)) ? null : hours, onOpenWeekdays: false });
+    }
+  }
+  return { dated, yearly };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -171,11 +263,69 @@ export function calendarDefinitionProblems(
 }
 
 const HOLIDAY_HINT =
-  'a holiday is a date "YYYY-MM-DD", "MM-DD" for every year, or { "date": "2026-12-24", "hours": [["09:00","12:00"]] }';
+  'a holiday is a date "YYYY-MM-DD", "MM-DD" for every year, or { "date": "2026-12-24", "hours": [["09:00","12:00"]] } for a day with its own hours, or { "from": "2026-12-24", "to": "2027-01-01" } for a range of days';
 
 function holidayDateProblem(date: unknown): string | null {
   if (parseLocalDate(date) !== null || parseMonthDay(date) !== null) return null;
   return `${describeValue(date)} is not a date (use YYYY-MM-DD, or MM-DD for the same date every year)`;
+}
+
+/** A day of HolidayDays as the definition writes it: "2026-12-24", or "12-24" for a yearly one. */
+function dayText(yearly: boolean, day: number): string {
+  if (!yearly) return new Date(day * DAY_MS).toISOString().slice(0, 10);
+  return `${String(Math.floor(day / 100)).padStart(2, '0')}-${String(day % 100).padStart(2, '0')}`;
+}
+
+/**
+ * Checks a holiday's `hours` into `out` (required for a single day, optional for a range);
+ * returns them as a comparable string ("closed" for none), or null when they are not valid.
+ */
+function holidayHoursProblems(entry: Record<string, unknown>, at: PathSegment[], required: boolean, out: DefinitionProblem[]): string | null {
+  if (!Object.hasOwn(entry, 'hours')) {
+    if (!required) return 'closed';
+    out.push(problem([...at, 'hours'], 'hours is required: the day\'s intervals such as [["09:00","12:00"]], or [] for closed'));
+    return null;
+  }
+  if (!Array.isArray(entry.hours)) {
+    out.push(problem([...at, 'hours'], 'must be a list of intervals such as [["09:00","12:00"]], or [] for closed'));
+    return null;
+  }
+  const before = out.length;
+  dayProblems(entry.hours, [...at, 'hours'], out);
+  if (out.length > before) return null;
+  return entry.hours.length === 0 ? 'closed' : JSON.stringify(intervalMinutes(entry.hours as LocalInterval[]));
+}
+
+/** The problems of a { from, to, hours? } range into `out`; whether it is valid. */
+function holidayRangeProblems(entry: Record<string, unknown>, at: PathSegment[], out: DefinitionProblem[]): boolean {
+  const before = out.length;
+  if (Object.hasOwn(entry, 'date')) {
+    out.push(problem([...at, 'date'], 'a holiday is one day ("date") or a range ("from" and "to"), not both'));
+  }
+  for (const key of Object.keys(entry)) {
+    if (key !== 'from' && key !== 'to' && key !== 'hours' && key !== 'date') out.push(problem([...at, key], `unknown key "${key}" (expected from, to, hours)`));
+  }
+  for (const end of ['from', 'to'] as const) {
+    if (!Object.hasOwn(entry, end)) {
+      out.push(problem([...at, end], `${end} is required: a range runs from one date to another, both included ("YYYY-MM-DD", or "MM-DD" every year)`));
+    } else {
+      const message = holidayDateProblem(entry[end]);
+      if (message !== null) out.push(problem([...at, end], message));
+    }
+  }
+  if (out.length > before) return false;
+  const [from, to] = [entry.from as string, entry.to as string];
+  const [first, last] = [parseLocalDate(from), parseLocalDate(to)];
+  if ((first === null) !== (last === null)) {
+    out.push(problem([...at, 'to'], `"${from}" to "${to}": give both ends as YYYY-MM-DD, or both as MM-DD for every year`));
+  } else if (first !== null && last! < first) {
+    out.push(problem([...at, 'to'], `"${to}" is before "${from}": a range runs from its first day to its last`));
+  } else if (first !== null && last! - first + 1 > MAX_HOLIDAY_RANGE_DAYS) {
+    out.push(problem([...at, 'to'], `"${from}" to "${to}" is ${last! - first + 1} days: a range is at most ${MAX_HOLIDAY_RANGE_DAYS} (give a longer closure as several)`));
+  } else if (first === null && daysFromTo(from, to).days.length >= 366) {
+    out.push(problem([...at, 'to'], `"${from}" to "${to}" is every day of the year: the calendar would never be open`));
+  }
+  return out.length === before;
 }
 
 function holidayProblems(holidays: unknown, at: PathSegment[]): DefinitionProblem[] {
@@ -183,50 +333,65 @@ function holidayProblems(holidays: unknown, at: PathSegment[]): DefinitionProble
     return [problem(at, `holidays must be a list: ${HOLIDAY_HINT}`)];
   }
   const out: DefinitionProblem[] = [];
-  /** Each date given so far: where, and its hours as a comparable string. */
-  const seen = new Map<string, { index: number; hours: string }>();
+  /**
+   * Each day given so far, by the kind of entry (a yearly or dated, single day or range): which
+   * entry gave it, with its hours as a comparable string. Entries of one kind may not give a
+   * day other hours; a single day may override a range, a dated day a yearly one.
+   */
+  const seen = new Map<string, Map<number, { index: number; hours: string }>>();
   holidays.forEach((entry: unknown, i) => {
-    let date: unknown;
-    let hours = 'closed';
+    let hours: string | null = 'closed';
     if (typeof entry === 'string') {
-      date = entry;
       const message = holidayDateProblem(entry);
-      if (message !== null) out.push(problem([...at, i], message));
-    } else if (isRecord(entry)) {
-      const before = out.length;
-      for (const key of Object.keys(entry)) {
-        if (key !== 'date' && key !== 'hours') out.push(problem([...at, i, key], `unknown key "${key}" (expected date, hours)`));
+      if (message !== null) {
+        out.push(problem([...at, i], message));
+        return;
       }
-      date = entry.date;
+    } else if (isRecord(entry) && (Object.hasOwn(entry, 'from') || Object.hasOwn(entry, 'to'))) {
+      const valid = holidayRangeProblems(entry, [...at, i], out);
+      hours = holidayHoursProblems(entry, [...at, i], false, out);
+      if (!valid) return;
+    } else if (isRecord(entry)) {
+      for (const key of Object.keys(entry)) {
+        if (key !== 'date' && key !== 'hours') out.push(problem([...at, i, key], `unknown key "${key}" (expected date, hours; or from, to, hours for a range)`));
+      }
+      let dateValid = false;
       if (!Object.hasOwn(entry, 'date')) {
         out.push(problem([...at, i, 'date'], 'date is required ("YYYY-MM-DD", or "MM-DD" for every year)'));
       } else {
         const message = holidayDateProblem(entry.date);
         if (message !== null) out.push(problem([...at, i, 'date'], message));
+        else dateValid = true;
       }
-      if (!Object.hasOwn(entry, 'hours')) {
-        out.push(problem([...at, i, 'hours'], 'hours is required: the day\'s intervals such as [["09:00","12:00"]], or [] for closed'));
-      } else if (!Array.isArray(entry.hours)) {
-        out.push(problem([...at, i, 'hours'], 'must be a list of intervals such as [["09:00","12:00"]], or [] for closed'));
-      } else {
-        dayProblems(entry.hours, [...at, i, 'hours'], out);
-      }
-      if (out.length === before && Array.isArray(entry.hours) && entry.hours.length > 0) {
-        hours = JSON.stringify(intervalMinutes(entry.hours as LocalInterval[]));
-      }
+      hours = holidayHoursProblems(entry, [...at, i], true, out);
+      if (!dateValid) return;
     } else {
       out.push(problem([...at, i], `${describeValue(entry)} is not a holiday: ${HOLIDAY_HINT}`));
       return;
     }
-    if (typeof date !== 'string' || holidayDateProblem(date) !== null) return;
-    const earlier = seen.get(date);
-    if (earlier === undefined) {
-      seen.set(date, { index: i, hours });
-    } else if (earlier.hours === hours) {
-      out.push(problem([...at, i], `"${date}" is already holidays[${earlier.index}]; the same day once is enough`, 'warning'));
-    } else {
-      const message = `"${date}" is already holidays[${earlier.index}] with other hours: give each day once, with the hours it has`;
-      out.push(problem([...at, i], message));
+    // Invalid hours leave the days unchecked: their problem is reported already.
+    if (hours === null) return;
+    const { yearly, range, days } = holidayDays(entry as Holiday);
+    const kind = `${yearly ? 'yearly' : 'dated'} ${range ? 'range' : 'day'}`;
+    const given = seen.get(kind) ?? new Map<number, { index: number; hours: string }>();
+    seen.set(kind, given);
+    /** The earlier entries this one meets, each once: alike or not, and on which day first. */
+    const met = new Map<number, { alike: boolean; day: number }>();
+    for (const day of days) {
+      const earlier = given.get(day);
+      if (earlier === undefined) given.set(day, { index: i, hours });
+      else if (!met.has(earlier.index)) met.set(earlier.index, { alike: earlier.hours === hours, day });
+    }
+    for (const [index, { alike, day }] of met) {
+      const text = dayText(yearly, day);
+      if (!range) {
+        if (alike) out.push(problem([...at, i], `"${text}" is already holidays[${index}]; the same day once is enough`, 'warning'));
+        else out.push(problem([...at, i], `"${text}" is already holidays[${index}] with other hours: give each day once, with the hours it has`));
+      } else if (alike) {
+        out.push(problem([...at, i], `from "${text}" this range repeats days of holidays[${index}] alike; each day once is enough`, 'warning'));
+      } else {
+        out.push(problem([...at, i], `from "${text}" this range overlaps holidays[${index}] with other hours: two ranges may not give a day different hours (a single day's own entry may)`));
+      }
     }
   });
   return out;
@@ -307,9 +472,10 @@ function dayProblems(intervals: unknown[], at: PathSegment[], out: DefinitionPro
 /**
  * A calendar's content as one comparable string: two definitions with the same key count the
  * same business minutes (`"24x7"` is written out per day, intervals and holidays are sorted,
- * duplicate holidays dropped; a shift past midnight ends after 1440). The name a config gives
- * the calendar is not part of it. Closed dated holidays keep the form they always had (day
- * numbers); yearly dates and holidays with hours are listed apart, only when there are any.
+ * duplicate holidays dropped, ranges written out day by day; a shift past midnight ends after
+ * 1440). The name a config gives the calendar is not part of it. Closed dated holidays keep
+ * the form they always had (day numbers); yearly dates and holidays with hours are listed
+ * apart, only when there are any.
  */
 export function calendarKey(def: CalendarDefinition): string {
   const weekly = WEEKDAYS.map((weekday) => {
@@ -318,12 +484,14 @@ export function calendarKey(def: CalendarDefinition): string {
   });
   const closed = new Set<number>();
   const special = new Set<string>();
-  for (const entry of def.holidays ?? []) {
-    const parts = holidayParts(entry);
-    if (parts === null) continue;
-    const day = parseLocalDate(parts.date);
-    if (day !== null && parts.hours === null) closed.add(day);
-    else special.add(JSON.stringify([day ?? parts.date, parts.hours === null ? null : intervalMinutes(parts.hours)]));
+  const { dated, yearly } = holidayHours(def);
+  for (const [day, { hours }] of dated) {
+    if (hours === null) closed.add(day);
+    else special.add(JSON.stringify([day, intervalMinutes(hours)]));
+  }
+  for (const [monthDay, { hours, onOpenWeekdays }] of yearly) {
+    const counted = [dayText(true, monthDay), hours === null ? null : intervalMinutes(hours), ...(onOpenWeekdays ? ['on open weekdays'] : [])];
+    special.add(JSON.stringify(counted));
   }
   const holidays = [...closed].sort((a, b) => a - b);
   const others = [...special].sort();

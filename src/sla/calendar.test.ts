@@ -14,6 +14,7 @@ import {
   type BusinessCalendar,
   type CalendarDefinition,
   type Holiday,
+  type HolidayRange,
   type LocalInterval,
   type Weekday,
   type WeeklyHours,
@@ -359,6 +360,76 @@ describe('night shifts, yearly holidays and holidays with their own hours', () =
     });
   });
 
+  describe('ranges of holidays ({ from, to })', () => {
+    const nineToFiveWith = (holidays: CalendarDefinition['holidays']) =>
+      compileCalendar({ timezone: BERLIN, weekly: sameHours(MON_FRI, ['09:00', '17:00']), holidays });
+
+    it('closes every day from the first to the last, both included', () => {
+      const cal = nineToFiveWith([{ from: '2026-12-24', to: '2027-01-01' }]);
+      // Wed 23 Dec 16:00 + 2h: 1h on the 23rd, closed Thu 24 Dec – Fri 1 Jan, the weekend → Mon 4 Jan 10:00.
+      expect(show(addBusinessMinutes(cal, at('2026-12-23T16:00'), 120))).toBe('2027-01-04T10:00:00+01:00');
+      expect(businessMinutesBetween(cal, at('2026-12-21T00:00'), at('2027-01-09T00:00'))).toBe(3 * 480 + 5 * 480);
+      expect(show(nextBusinessOpening(cal, at('2026-12-24T08:00')))).toBe('2027-01-04T09:00:00+01:00');
+    });
+
+    it('a yearly range runs over New Year when it ends before it starts, every year', () => {
+      const cal = nineToFiveWith([{ from: '12-24', to: '01-01' }]);
+      for (const year of [2026, 2027, 2030]) {
+        expect(businessMinutesBetween(cal, at(`${year}-12-24T00:00`), at(`${year + 1}-01-02T00:00`))).toBe(0);
+        expect(isWithinBusinessHours(cal, at(`${year}-12-23T12:00`))).toBe(DateTime.fromISO(`${year}-12-23`).weekday <= 5);
+      }
+      // Fri 2 Jan 2026 is open: the range ended with 1 January.
+      expect(isWithinBusinessHours(cal, at('2026-01-02T12:00'))).toBe(true);
+    });
+
+    it('gives the days its week opens its hours (the weekend stays closed); a single day inside wins over the range', () => {
+      const cal = nineToFiveWith([
+        { from: '2026-08-03', to: '2026-08-16', hours: [['10:00', '12:00']] },
+        { date: '2026-08-05', hours: [] },
+        { date: '2026-08-06', hours: [['09:00', '17:00']] },
+        { date: '2026-08-15', hours: [['09:00', '11:00']] },
+      ]);
+      // Mon 3 – Sun 16 Aug: 8 weekdays of 2h, Wed 5th closed, Thu 6th 8h; Sat 8th, Sun 9th and
+      // Sun 16th closed as every weekend; Sat 15th open 2h by its own entry.
+      expect(businessMinutesBetween(cal, at('2026-08-03T00:00'), at('2026-08-17T00:00'))).toBe(8 * 120 + 480 + 120);
+      expect(isWithinBusinessHours(cal, at('2026-08-04T13:00'))).toBe(false);
+      expect(isWithinBusinessHours(cal, at('2026-08-06T13:00'))).toBe(true);
+      expect(isWithinBusinessHours(cal, at('2026-08-08T11:00'))).toBe(false);
+      // The same every year: a yearly range's hours keep the weekend closed whatever year it is.
+      const yearly = nineToFiveWith([{ from: '12-27', to: '01-02', hours: [['10:00', '14:00']] }]);
+      // 27 Dec 2027 – 2 Jan 2028: Mon 27 – Fri 31 Dec, 4h each; Sat 1 and Sun 2 Jan closed.
+      expect(businessMinutesBetween(yearly, at('2027-12-27T00:00'), at('2028-01-03T00:00'))).toBe(5 * 240);
+      // 27 Dec 2026 – 2 Jan 2027: Mon 28 Dec – Fri 1 Jan, 4h each; Sun 27 Dec and Sat 2 Jan closed.
+      expect(businessMinutesBetween(yearly, at('2026-12-27T00:00'), at('2027-01-03T00:00'))).toBe(5 * 240);
+    });
+
+    it('a yearly range over February covers the 29th in leap years', () => {
+      const everyDay = compileCalendar({ timezone: BERLIN, weekly: sameHours(WEEKDAYS, ['09:00', '17:00']), holidays: [{ from: '02-28', to: '03-01' }] });
+      expect(businessMinutesBetween(everyDay, at('2028-02-27T00:00'), at('2028-03-03T00:00'))).toBe(2 * 480);
+      expect(businessMinutesBetween(everyDay, at('2027-02-27T00:00'), at('2027-03-03T00:00'))).toBe(2 * 480);
+    });
+
+    it('counts in calendarKey as its days listed one by one', () => {
+      const weekly = sameHours(MON_FRI, ['09:00', '17:00']);
+      const key = (holidays: CalendarDefinition['holidays']) => calendarKey({ timezone: BERLIN, weekly, holidays });
+      expect(key([{ from: '2026-12-24', to: '2026-12-26' }])).toBe(key(['2026-12-26', '2026-12-24', '2026-12-25']));
+      expect(key([{ from: '12-31', to: '01-01' }])).toBe(key(['01-01', '12-31']));
+      // A yearly range's hours leave the weekend closed, a yearly day's do not: not the same.
+      expect(key([{ from: '12-31', to: '01-01', hours: [['09:00', '12:00']] }])).not.toBe(
+        key([{ date: '01-01', hours: [['09:00', '12:00']] }, { date: '12-31', hours: [['09:00', '12:00']] }]),
+      );
+      // A dated range's hours are resolved day by day: the weekend (Sat 2, Sun 3 Jan 2027) closed.
+      expect(key([{ from: '2026-12-31', to: '2027-01-03', hours: [['09:00', '12:00']] }])).toBe(
+        key([{ date: '2026-12-31', hours: [['09:00', '12:00']] }, { date: '2027-01-01', hours: [['09:00', '12:00']] }, '2027-01-02', '2027-01-03']),
+      );
+      expect(key([{ from: '2026-12-24', to: '2026-12-26' }])).not.toBe(key([{ from: '2026-12-24', to: '2026-12-27' }]));
+      // A single day inside a range counts with its own hours.
+      expect(key([{ from: '2026-12-24', to: '2026-12-26' }, { date: '2026-12-24', hours: [['09:00', '12:00']] }])).toBe(
+        key([{ date: '2026-12-24', hours: [['09:00', '12:00']] }, '2026-12-25', '2026-12-26']),
+      );
+    });
+  });
+
   it('a 4h target created Thu 24 Dec 2026 10:00 with that day open 09:00–12:00 only', () => {
     const cal = compileCalendar({
       timezone: BERLIN,
@@ -504,25 +575,50 @@ const toMinute = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
 const perWeekday = (hours: fc.Arbitrary<LocalInterval[]>) =>
   Object.fromEntries(WEEKDAYS.map((d) => [d, hours])) as Record<Weekday, typeof hours>;
 
-/** Holidays: closed dates, yearly "MM-DD" dates, and either with hours of their own; each day once. */
+/**
+ * Holidays: closed dates, yearly "MM-DD" dates, and either with hours of their own, each day
+ * once; and ranges of up to three weeks ({ from, to }, dated or yearly, across New Year too),
+ * closed or with hours, none meeting an earlier range of its kind (the validator refuses two
+ * ranges giving a day different hours), singles inside them allowed (they win).
+ */
 const holidaysArb = (step: number) =>
   fc
-    .array(
-      fc.tuple(
-        fc.integer({ min: FROM / DAY - 30, max: TO / DAY + 30 }),
-        fc.boolean(),
-        fc.option(dayHours(step), { freq: 3 }),
+    .tuple(
+      fc.array(
+        fc.tuple(
+          fc.integer({ min: FROM / DAY - 30, max: TO / DAY + 30 }),
+          fc.boolean(),
+          fc.option(dayHours(step), { freq: 3 }),
+        ),
+        { maxLength: 40 },
       ),
-      { maxLength: 40 },
+      fc.array(
+        fc.tuple(
+          fc.integer({ min: FROM / DAY - 30, max: TO / DAY + 30 }),
+          fc.integer({ min: 1, max: 21 }),
+          fc.boolean(),
+          fc.option(dayHours(step), { freq: 3 }),
+        ),
+        { maxLength: 4 },
+      ),
     )
-    .map((entries) => {
+    .map(([days, ranges]) => {
+      const iso = (day: number) => new Date(day * DAY).toISOString().slice(0, 10);
       const byDate = new Map<string, Holiday>();
-      for (const [day, yearly, hours] of entries) {
-        const iso = new Date(day * DAY).toISOString().slice(0, 10);
-        const date = yearly ? iso.slice(5) : iso;
+      for (const [day, yearly, hours] of days) {
+        const date = yearly ? iso(day).slice(5) : iso(day);
         byDate.set(date, hours === null ? date : { date, hours });
       }
-      return [...byDate.values()];
+      const taken = new Set<string>();
+      const kept: Holiday[] = [];
+      for (const [start, count, yearly, hours] of ranges) {
+        const covered = Array.from({ length: count }, (_, i) => (yearly ? 'y' + iso(start + i).slice(5) : iso(start + i)));
+        if (covered.some((d) => taken.has(d))) continue;
+        covered.forEach((d) => taken.add(d));
+        const [from, to] = [iso(start), iso(start + count - 1)].map((d) => (yearly ? d.slice(5) : d));
+        kept.push(hours === null ? { from: from!, to: to! } : { from: from!, to: to!, hours });
+      }
+      return [...byDate.values(), ...kept];
     });
 
 const calendarDef = (zones: string[], step: number) =>
@@ -622,28 +718,64 @@ describe('properties over random calendars', () => {
     );
   });
 
+  /**
+   * The wall-clock oracle: the hours a local date starts — a dated day's own holiday entry, else a dated range's,
+   * else a yearly day's, else a yearly range's (over New Year when it ends before it
+   * starts), else its weekday's.
+   */
+  const own = (def: CalendarDefinition, local: DateTime): readonly LocalInterval[] => {
+    const iso = local.toISODate()!;
+    const monthDay = iso.slice(5);
+    const weekday = WEEKDAYS[local.weekday - 1]!;
+    const weekly = def.weekly === '24x7' ? [['00:00', '24:00'] as LocalInterval] : def.weekly[weekday] ?? [];
+    // A range's hours on a day its weekday keeps closed: still closed.
+    const entries = (def.holidays ?? []).map((h) =>
+      typeof h === 'string'
+        ? { from: h, to: h, hours: [], range: false }
+        : 'date' in h
+          ? { from: h.date, to: h.date, hours: h.hours, range: false }
+          : { ...h, hours: weekly.length === 0 ? [] : h.hours ?? [], range: true },
+    );
+    const covers = ({ from, to }: { from: string; to: string }) =>
+      from.length === 10 ? from <= iso && iso <= to : from <= to ? from <= monthDay && monthDay <= to : monthDay >= from || monthDay <= to;
+    const holiday = [true, false]
+      .flatMap((dated) => [false, true].map((range) => entries.find((h) => (h.from.length === 10) === dated && h.range === range && covers(h))))
+      .find((h) => h !== undefined);
+    if (holiday !== undefined) return holiday.hours;
+    return weekly;
+  };
+  const wallClock = (def: CalendarDefinition, t: number): boolean => {
+    const local = DateTime.fromMillis(t, { zone: def.timezone });
+    const minute = local.hour * 60 + local.minute;
+    const today = own(def, local).some(([s, e]) => toMinute(s) <= minute && (minute < toMinute(e) || toMinute(e) <= toMinute(s)));
+    // The part after midnight of yesterday's shifts (yesterday by the calendar date).
+    const yesterday = own(def, local.startOf('day').minus({ days: 1 }).set({ hour: 12 }));
+    return today || yesterday.some(([s, e]) => toMinute(e) < toMinute(s) && minute < toMinute(e));
+  };
+
   it('agrees with a wall-clock reading in the zone (hour-aligned hours)', () => {
-    /** The hours a local date starts (a dated holiday's, a yearly one's, its weekday's). */
-    const own = (def: CalendarDefinition, local: DateTime): readonly LocalInterval[] => {
-      const iso = local.toISODate()!;
-      const entries = (def.holidays ?? []).map((h) => (typeof h === 'string' ? { date: h, hours: [] } : h));
-      const holiday = entries.find((h) => h.date === iso) ?? entries.find((h) => h.date === iso.slice(5));
-      if (holiday !== undefined) return holiday.hours;
-      const weekday = WEEKDAYS[local.weekday - 1]!;
-      return def.weekly === '24x7' ? [['00:00', '24:00']] : def.weekly[weekday] ?? [];
-    };
-    const wallClock = (def: CalendarDefinition, t: number): boolean => {
-      const local = DateTime.fromMillis(t, { zone: def.timezone });
-      const minute = local.hour * 60 + local.minute;
-      const today = own(def, local).some(([s, e]) => toMinute(s) <= minute && (minute < toMinute(e) || toMinute(e) <= toMinute(s)));
-      // The part after midnight of yesterday's shifts (yesterday by the calendar date).
-      const yesterday = own(def, local.startOf('day').minus({ days: 1 }).set({ hour: 12 }));
-      return today || yesterday.some(([s, e]) => toMinute(e) < toMinute(s) && minute < toMinute(e));
-    };
     fc.assert(
       fc.property(calendarDef(HOUR_ALIGNED_ZONES, 60), instant, (def, t) => {
         expect(isWithinBusinessHours(compileCalendar(def), t)).toBe(wallClock(def, t));
       }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('agrees with the wall-clock reading on and around the days of ranges of holidays', () => {
+    const ranges = (def: CalendarDefinition) => (def.holidays ?? []).filter((h): h is HolidayRange => typeof h !== 'string' && 'from' in h);
+    const withRanges = calendarDef(HOUR_ALIGNED_ZONES, 60).filter((def) => ranges(def).length > 0);
+    fc.assert(
+      fc.property(
+        withRanges.chain((def) =>
+          fc.tuple(fc.constant(def), fc.constantFrom(...ranges(def)), fc.integer({ min: -1, max: 22 }), fc.integer({ min: 0, max: 1439 }), fc.constantFrom(2026, 2027)),
+        ),
+        ([def, range, day, minute, year]) => {
+          const first = DateTime.fromISO(range.from.length === 10 ? range.from : `${year}-${range.from}`, { zone: def.timezone });
+          const t = first.plus({ days: day }).plus({ minutes: minute }).toMillis();
+          expect(isWithinBusinessHours(compileCalendar(def), t)).toBe(wallClock(def, t));
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -42,12 +42,12 @@ import { IANAZone } from 'luxon';
 import { formatProblems, type DefinitionProblem } from '../definitions/problems.js';
 import {
   calendarDefinitionProblems,
-  holidayParts,
+  holidayHours,
   intervalMinutes,
   monthDayOf,
-  parseLocalDate,
-  parseMonthDay,
+  weekdayOf,
   WEEKDAYS,
+  type HolidayHours,
   type CalendarDefinition,
   type LocalInterval,
 } from './calendar-definition.js';
@@ -61,6 +61,7 @@ export {
   WEEKDAYS,
   type CalendarDefinition,
   type Holiday,
+  type HolidayRange,
   type LocalInterval,
   type PartialHoliday,
   type Weekday,
@@ -116,20 +117,21 @@ export function compileCalendar(def: CalendarDefinition): BusinessCalendar {
     const intervals: LocalInterval[] = def.weekly === '24x7' ? [['00:00', '24:00']] : def.weekly[weekday] ?? [];
     return intervalMinutes(intervals);
   });
-  const dated = new Map<number, Hours>();
-  const yearly = new Map<number, Hours>();
-  for (const entry of def.holidays ?? []) {
-    const { date, hours } = holidayParts(entry)!;
-    const own = hours === null ? [] : intervalMinutes(hours);
-    const day = parseLocalDate(date);
-    if (day !== null) dated.set(day, own);
-    else yearly.set(parseMonthDay(date)!, own);
-  }
+  const holidays = holidayHours(def);
+  const own = ({ hours, onOpenWeekdays }: HolidayHours): HolidayDay => ({ hours: hours === null ? [] : intervalMinutes(hours), onOpenWeekdays });
+  const dated = new Map([...holidays.dated].map(([day, hours]) => [day, own(hours)]));
+  const yearly = new Map([...holidays.yearly].map(([monthDay, hours]) => [monthDay, own(hours)]));
   return new CompiledCalendar(def.timezone, weekly, dated, yearly);
 }
 
 /** A day's own intervals in minutes after its local midnight; an end past 1440 runs into the next day. */
 type Hours = readonly (readonly [number, number])[];
+
+/** A holiday's hours (HolidayHours compiled): on a day its weekday keeps closed, a yearly range's give none. */
+interface HolidayDay {
+  hours: Hours;
+  onOpenWeekdays: boolean;
+}
 
 class CompiledCalendar implements BusinessCalendar {
   readonly alwaysOpen: boolean;
@@ -143,8 +145,8 @@ class CompiledCalendar implements BusinessCalendar {
     readonly timezone: string,
     private readonly weekly: readonly Hours[],
     /** Holidays by day number, and yearly ones by month × 100 + day: their hours ([] closed). */
-    private readonly dated: ReadonlyMap<number, Hours>,
-    private readonly yearly: ReadonlyMap<number, Hours>,
+    private readonly dated: ReadonlyMap<number, HolidayDay>,
+    private readonly yearly: ReadonlyMap<number, HolidayDay>,
   ) {
     this.zone = IANAZone.create(timezone);
     this.guessOffsetMs = this.zone.offset(0) * MINUTE_MS;
@@ -178,9 +180,10 @@ class CompiledCalendar implements BusinessCalendar {
    * a yearly one's, else its weekday's.
    */
   private own(index: number): Hours {
+    const weekly = this.weekly[weekdayOf(index)]!;
     const holiday = this.dated.get(index) ?? (this.yearly.size > 0 ? this.yearly.get(monthDayOf(index)) : undefined);
-    if (holiday !== undefined) return holiday;
-    return this.weekly[(((index + 3) % 7) + 7) % 7]!; // 1970-01-01 was a Thursday; 0 = Monday
+    if (holiday === undefined) return weekly;
+    return holiday.onOpenWeekdays && weekly.length === 0 ? [] : holiday.hours;
   }
 
   private build(index: number): BusinessDay {

@@ -213,7 +213,7 @@ describe('validateSlaConfig reports every problem with its JSON path', () => {
       [['$.calendars.office.holidays[2].date', /^date is required/]]],
     ['a partial-day holiday with an unknown key',
       (c) => { c.calendars.office.holidays = ['2026-12-25', '2026-12-26', { date: '2026-12-24', hours: [], open: false }]; },
-      [['$.calendars.office.holidays[2].open', 'unknown key "open" (expected date, hours)']]],
+      [['$.calendars.office.holidays[2].open', 'unknown key "open" (expected date, hours; or from, to, hours for a range)']]],
     ['a holiday that is a number', (c) => { c.calendars.office.holidays = ['2026-12-25', '2026-12-26', 20261224]; },
       [['$.calendars.office.holidays[2]', /^20261224 is not a holiday: a holiday is a date "YYYY-MM-DD", "MM-DD" for every year, or \{/]]],
     ['one day twice, with other hours',
@@ -222,6 +222,26 @@ describe('validateSlaConfig reports every problem with its JSON path', () => {
     ['one yearly day twice, with other hours',
       (c) => { c.calendars.office.holidays = ['2026-12-25', '2026-12-26', { date: '12-24', hours: [['09:00', '12:00']] }, { date: '12-24', hours: [['09:00', '13:00']] }]; },
       [['$.calendars.office.holidays[3]', '"12-24" is already holidays[2] with other hours: give each day once, with the hours it has']]],
+    ['a range without its end', (c) => { c.calendars.office.holidays = [{ from: '2026-12-24' }]; },
+      [['$.calendars.office.holidays[0].to', /^to is required: a range runs from one date to another, both included/]]],
+    ['a range with a bad date and bad hours', (c) => { c.calendars.office.holidays = [{ from: '2026-12-32', to: '2027-01-01', hours: [['09:00', '09:00']] }]; },
+      [['$.calendars.office.holidays[0].from', /^"2026-12-32" is not a date/],
+        ['$.calendars.office.holidays[0].hours[0]', /^starts and ends at 09:00/]]],
+    ['a range that ends before it starts', (c) => { c.calendars.office.holidays = [{ from: '2027-01-01', to: '2026-12-24' }]; },
+      [['$.calendars.office.holidays[0].to', '"2026-12-24" is before "2027-01-01": a range runs from its first day to its last']]],
+    ['a range of a dated and a yearly end', (c) => { c.calendars.office.holidays = [{ from: '2026-12-24', to: '01-01' }]; },
+      [['$.calendars.office.holidays[0].to', '"2026-12-24" to "01-01": give both ends as YYYY-MM-DD, or both as MM-DD for every year']]],
+    ['a range longer than a year (a mistyped year)', (c) => { c.calendars.office.holidays = [{ from: '2026-12-24', to: '2036-01-01' }]; },
+      [['$.calendars.office.holidays[0].to', '"2026-12-24" to "2036-01-01" is 3296 days: a range is at most 366 (give a longer closure as several)']]],
+    ['a yearly range over every day', (c) => { c.calendars.office.holidays = [{ from: '01-01', to: '12-31' }]; },
+      [['$.calendars.office.holidays[0].to', '"01-01" to "12-31" is every day of the year: the calendar would never be open']]],
+    ['a day and a range at once', (c) => { c.calendars.office.holidays = [{ date: '2026-12-24', from: '2026-12-24', to: '2026-12-31', hours: [] }]; },
+      [['$.calendars.office.holidays[0].date', 'a holiday is one day ("date") or a range ("from" and "to"), not both']]],
+    ['a range with an unknown key', (c) => { c.calendars.office.holidays = [{ from: '12-24', to: '12-31', closed: true }]; },
+      [['$.calendars.office.holidays[0].closed', 'unknown key "closed" (expected from, to, hours)']]],
+    ['two ranges giving a day other hours',
+      (c) => { c.calendars.office.holidays = [{ from: '12-20', to: '12-31' }, { from: '12-28', to: '01-03', hours: [['10:00', '12:00']] }]; },
+      [['$.calendars.office.holidays[1]', 'from "12-28" this range overlaps holidays[0] with other hours: two ranges may not give a day different hours (a single day\'s own entry may)']]],
     ['holidays that are not a list', (c) => { c.calendars.office.holidays = '2026-12-25'; },
       [['$.calendars.office.holidays', /must be a list/]]],
     ['an unknown weekday', (c) => { c.calendars.office.weekly.monday = [['09:00', '17:00']]; },
@@ -317,6 +337,29 @@ describe('validateSlaConfig reports every problem with its JSON path', () => {
     const office = compileSlaConfig(config).calendar('office')!;
     expect(isWithinBusinessHours(office, berlin('2026-06-14T05:00'))).toBe(true); // Sunday morning: Saturday's shift and Sunday's own hours
     expect(isWithinBusinessHours(office, berlin('2026-06-15T07:00'))).toBe(false); // Monday 07:00: Sunday's shift ended at midnight
+  });
+
+  it('takes ranges of holidays (dated, yearly over New Year, with hours); a single day inside one wins; ranges repeating days alike only warn', () => {
+    const config = shipped();
+    config.calendars.office.holidays = [
+      { from: '2026-12-24', to: '2027-01-01' },
+      { date: '2026-12-30', hours: [['09:00', '12:00']] },
+      { from: '12-27', to: '01-02', hours: [['10:00', '14:00']] },
+      { from: '08-03', to: '08-14' },
+      { from: '08-10', to: '08-21' },
+    ];
+    expect(validateSlaConfig(config)).toEqual([
+      { path: '$.calendars.office.holidays[4]', message: 'from "08-10" this range repeats days of holidays[3] alike; each day once is enough', severity: 'warning' },
+    ]);
+    const office = compileSlaConfig(config).calendar('office')!;
+    const open = (local: string) => isWithinBusinessHours(office, berlin(local));
+    expect(open('2026-12-28T10:00')).toBe(false); // the dated range wins over the yearly one
+    expect(open('2026-12-30T10:00')).toBe(true); // its single day with hours wins over it
+    expect(open('2027-01-04T10:00')).toBe(true); // Monday after both ranges
+    expect(open('2027-12-28T10:00')).toBe(true); // the yearly range, 10–14
+    expect(open('2027-12-28T15:00')).toBe(false);
+    expect(open('2028-01-03T10:00')).toBe(true); // Monday after the yearly range
+    expect(open('2027-08-18T10:00')).toBe(false); // the second summer range
   });
 
   it('counts a week of night shifts once where a shift meets the next day’s hours (targets a year can reach)', () => {

@@ -140,3 +140,45 @@ describe('night shifts past midnight', () => {
     expect(view).toContain('Saturday 22:00–06:00 (to Sunday) Sunday closed');
   });
 });
+
+describe('ranges of holidays ({ from, to })', () => {
+  it('refuses a range that ends before it starts, with its JSON path, and keeps the version in force', async () => {
+    const before = (await call('GET', '/api/v1/sla-config', managerToken)).json;
+    const config = structuredClone(before.config);
+    config.calendars.office.holidays.push({ from: '2027-08-14', to: '2027-08-02' });
+    const res = await call('PUT', '/api/v1/sla-config', managerToken, config);
+    expect(res.status).toBe(422);
+    expect(res.json.problems).toEqual([
+      expect.objectContaining({ path: `$.calendars.office.holidays[${config.calendars.office.holidays.length - 1}].to`, message: '"2027-08-02" is before "2027-08-14": a range runs from its first day to its last' }),
+    ]);
+    expect((await call('GET', '/api/v1/sla-config', managerToken)).json.version).toBe(before.version);
+  });
+
+  it('times cases over a closure between the years and over reduced hours like the calculator, and shows the ranges', async () => {
+    await publish((c) => {
+      c.policies.standard.calendar = 'office';
+      c.policies.standard.targets.high.firstResponse = '4h';
+      // Closed from Christmas Eve to New Year's Day every year; open 10:00–12:00 on the
+      // weekdays of the first two weeks of August 2027, and Wednesday 4 August its usual hours.
+      c.calendars.office.holidays = [
+        { from: '12-24', to: '01-01' },
+        { from: '2027-08-02', to: '2027-08-15', hours: [['10:00', '12:00']] },
+        { date: '2027-08-04', hours: [['09:00', '17:00']] },
+      ];
+    });
+    // Thu 23 Dec 2027 15:00, 4h: 2h Thu; closed 24 Dec – 1 Jan, the weekend → Mon 3 Jan 2028 11:00.
+    const christmas = await createAt('2027-12-23T15:00');
+    expect(await timer(christmas, 'firstResponse')).toMatchObject({ targetMinutes: 240, dueAt: berlin('2028-01-03T11:00') });
+    expect(await calculator('2027-12-23T15:00', 'high', 'firstResponse')).toContain('at Mon 3 Jan 2028, 11:00 Europe/Berlin.');
+    // Fri 30 Jul 2027 16:00, 4h: 1h Fri; the weekend; Mon 2 Aug 10–12 (2h); Tue 3 Aug 10:00 + 1h → 11:00.
+    const summer = await createAt('2027-07-30T16:00');
+    expect(await timer(summer, 'firstResponse')).toMatchObject({ dueAt: berlin('2027-08-03T11:00') });
+    // Tue 3 Aug 2027 11:00, 4h: 1h Tue; Wed 4 Aug its usual hours, 09:00 + 3h → 12:00.
+    expect(await calculator('2027-08-03T11:00', 'high', 'firstResponse')).toContain('at Wed 4 Aug 2027, 12:00 Europe/Berlin.');
+    // Fri 13 Aug 2027 11:00, 4h: 1h Fri; Sat 14 and Sun 15 Aug stay closed though in the range; Mon 16 Aug 09:00 + 3h → 12:00.
+    expect(await calculator('2027-08-13T11:00', 'high', 'firstResponse')).toContain('at Mon 16 Aug 2027, 12:00 Europe/Berlin.');
+
+    const view = textOf(await (await manager().get('/manage/sla')).text());
+    expect(view).toContain('Holidays 12-24 to 01-01 every year, 2027-08-02 to 2027-08-15 (open 10:00–12:00), 2027-08-04 (open 09:00–17:00)');
+  });
+});

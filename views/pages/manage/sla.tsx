@@ -85,11 +85,12 @@ function WeeklyHours({ calendar }: { calendar: CalendarDefinition }) {
   );
 }
 
-/** "2026-12-25", "12-25 every year", "2026-12-24 (open 09:00–12:00)". */
+/** "2026-12-25", "12-25 every year", "2026-12-24 (open 09:00–12:00)", "2026-12-24 to 2027-01-01", "12-24 to 01-01 every year". */
 function holidayText(holiday: Holiday): string {
-  const date = typeof holiday === 'string' ? holiday : holiday.date;
-  const when = /^\d{2}-\d{2}$/.test(date) ? `${date} every year` : date;
-  if (typeof holiday === 'string' || holiday.hours.length === 0) return when;
+  const [from, to] = typeof holiday === 'string' ? [holiday, holiday] : 'date' in holiday ? [holiday.date, holiday.date] : [holiday.from, holiday.to];
+  const days = from === to ? from : `${from} to ${to}`;
+  const when = /^\d{2}-\d{2}$/.test(from) ? `${days} every year` : days;
+  if (typeof holiday === 'string' || !holiday.hours?.length) return when;
   return `${when} (open ${holiday.hours.map((interval) => intervalText(interval, 'the next day')).join(', ')})`;
 }
 
