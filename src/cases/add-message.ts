@@ -1,14 +1,17 @@
 /**
  * Messages on a case: public replies (customer or staff) and internal notes (staff only).
  * They live on the timeline as `customer.replied`, `staff.replied`, `staff.noted`; the
- * workflow and the SLA clocks react to those events. A staff member's note may mention
- * colleagues (`@alice`, src/cases/mentions.ts).
+ * workflow and the SLA clocks react to those events — except a customer's message on a resolved
+ * case that only thanks: on the timeline as theirs, it tells the workflow `customer.thanked`
+ * (no reopen, no answer owed). A staff member's note may mention colleagues (`@alice`,
+ * src/cases/mentions.ts).
  */
 import { z } from 'zod';
 import { cleanText } from '../text/control-chars.js';
+import { isThanksOnly } from '../text/thanks.js';
 import { recordAttachments, type StoredFile } from '../attachments/record.js';
 import type { Handle } from '../db/store/index.js';
-import { get } from '../db/store/rows.js';
+import { byId, get } from '../db/store/rows.js';
 import { DomainError } from '../errors.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
@@ -70,7 +73,14 @@ export async function recordMessage(ctx: CaseContext, message: { body: string; p
       if (mergedInto !== null) throw new DomainError('INVALID_TRANSITION', `${ctx.ref} was merged into your request ${caseRef(mergedInto)}; please write there.`, { mergedInto: caseRef(mergedInto) });
       throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is closed; please open a new request.`);
     }
-    eventId = await ctx.raise('customer.replied', { ...extra, body });
+    if (await thanksOnResolvedCase(ctx, body)) {
+      // Their message as any other on the timeline, but the workflow hears `customer.thanked`:
+      // the default workflow's reopen is `on` customer.replied only, and no reply is owed.
+      eventId = await ctx.record('customer.replied', { ...extra, body, thanks: true });
+      await ctx.raiseTold('customer.thanked', { ...extra, body, thanks: true });
+    } else {
+      eventId = await ctx.raise('customer.replied', { ...extra, body });
+    }
   } else if (isPublic) {
     eventId = await ctx.raise('staff.replied', { ...extra, body, author: actor.name });
   } else {
@@ -81,6 +91,18 @@ export async function recordMessage(ctx: CaseContext, message: { body: string; p
   // A message is added to a case already stored (CaseContext.load): its entry has its id.
   if (eventId === null) throw new Error(`${ctx.ref}: a message is recorded on a stored case`);
   return { eventId, mentions };
+}
+
+/**
+ * Whether the customer's message only thanks (src/text/thanks.ts) on a case in a resolved state:
+ * then it asks nothing of anyone, and the case stays resolved. Words of the customer's name
+ * ("Thanks, Chloe") do not count against it.
+ */
+async function thanksOnResolvedCase(ctx: CaseContext, body: string): Promise<boolean> {
+  if (ctx.workflow.states[ctx.case.status]?.category !== 'resolved') return false;
+  if (isThanksOnly(body)) return true;
+  const customer = await byId(ctx.q, ctx.q.tables.customers, ctx.case.customerId);
+  return customer?.name ? isThanksOnly(body, [customer.name]) : false;
 }
 
 /** The case this one was merged into, when that is the same customer's (another customer's case is never named to them); else null. */

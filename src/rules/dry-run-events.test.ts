@@ -67,6 +67,20 @@ describe('laterEvents', () => {
     expect(laterEvents(ROW, unrouted, { ...OPTIONS, triggered: new Set(['customer.replied']) })).toEqual({ events: [], notReplayed: {} });
   });
 
+  it('replays a thank-you on a resolved case as the `customer.thanked` the workflow heard, not as a `customer.replied`', () => {
+    const rows = [
+      ...intake(),
+      entry('case.transitioned', 2000, { transition: 'resolve', from: 'open', to: 'resolved' }),
+      entry('customer.replied', 3000, { body: 'Thanks!', thanks: true }, 'customer'),
+      entry('customer.replied', 4000, { body: 'It fails again' }, 'customer'),
+    ];
+    const thanked = laterEvents(ROW, rows, { ...OPTIONS, triggered: new Set(['customer.thanked']) }).events;
+    expect(thanked.map((e) => [e.type, e.at, e.event.type])).toEqual([['customer.thanked', 3000, 'customer.thanked']]);
+    expect(thanked[0]!.event).toMatchObject({ body: 'Thanks!', thanks: true });
+    const replied = laterEvents(ROW, rows, { ...OPTIONS, triggered: new Set(['customer.replied']) }).events;
+    expect(replied.map((e) => [e.type, e.at])).toEqual([['customer.replied', 4000]]);
+  });
+
   it('leaves out what an admin token adds to the timeline (`via`), not what the event says', () => {
     const rows = [...intake(), entry('case.reopened', 5000, { transition: 'reopen', via: 'admin token' }, 'system'), entry('case.reopened', 6000, { transition: 'reopen', via: 'portal' }, 'customer')];
     expect(laterEvents(ROW, rows, OPTIONS).events.map((e) => e.event)).toEqual([

@@ -102,7 +102,11 @@ function parse(row: EventRowLite): Entry {
   } catch {
     data = {};
   }
-  return { id: row.id, type: row.type, at: row.at, system: row.actor_type === 'system', data: isRecord(data) ? data : {} };
+  const fields = isRecord(data) ? data : {};
+  // A customer's thank-you on a resolved case is their message on the timeline, but what the
+  // workflow heard (and ran its rulesets on) was `customer.thanked` (src/cases/add-message.ts).
+  const type = row.type === 'customer.replied' && fields.thanks === true ? 'customer.thanked' : row.type;
+  return { id: row.id, type, at: row.at, system: row.actor_type === 'system', data: fields };
 }
 
 /** The case fact as intake first built it, from the case's row (before any rule ran); `queue` is intake's routing hint. */

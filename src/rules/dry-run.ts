@@ -238,8 +238,11 @@ function laterEventsSetup(services: Services, ruleset: string, setup: ReplaySetu
   if (types.size === 0) return null;
   const byWorkflow = new Map<string, { triggered: Set<string>; initialState: string; chains: Map<string, { before: Chain; after: Chain }> }>();
   return {
-    /** The timeline entries to read: the case's changes, the rules' evaluations, the events. */
-    entryTypes: [...new Set<string>([...CASE_ENTRY_TYPES, ...EVALUATION_ENTRY_TYPES, ...types])],
+    /**
+     * The timeline entries to read: the case's changes, the rules' evaluations, the events
+     * (`customer.thanked` is told by a `customer.replied` entry with `thanks`: dry-run-events.ts).
+     */
+    entryTypes: [...new Set<string>([...CASE_ENTRY_TYPES, ...EVALUATION_ENTRY_TYPES, ...types, ...(types.has('customer.thanked') ? ['customer.replied'] : [])])],
     workflow(name: string, version: number) {
       const key = `${name}@${version}`;
       let found = byWorkflow.get(key);

@@ -68,10 +68,12 @@ function answers(e: Entry): boolean {
  * The customer getting in touch: a message, or a provider's inbound call appended to the case
  * (it tells `customer.replied` without a message of its own; the call that opened the case, at
  * its creation, is the request itself). A staff-logged inbound call is their contact and its
- * answer at once: `answers` covers it.
+ * answer at once: `answers` covers it. A thank-you on a resolved case is not a contact.
  */
 function contacts(e: Entry, createdAt: number): boolean {
-  return e.type === 'customer.replied' || (e.type === 'call.logged' && !answers(e) && e.at > createdAt);
+  // A thank-you on a resolved case (`thanks`, src/cases/add-message.ts) is owed no answer.
+  if (e.type === 'customer.replied') return e.data.thanks !== true;
+  return e.type === 'call.logged' && !answers(e) && e.at > createdAt;
 }
 
 /** The states the case went through since its creation, and its unanswered messages, from its timeline. */

@@ -35,6 +35,7 @@ export const BUILTIN_EVENTS = [
   'case.tags_changed',
   'case.subject_changed',
   'customer.replied',
+  'customer.thanked',
   'staff.replied',
   'staff.noted',
   'sla.warning',

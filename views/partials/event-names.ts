@@ -24,6 +24,7 @@ const WHEN: Record<string, string> = {
   'case.subject_changed': 'the subject changed',
   'case.waitAlerted': 'the case waited too long for an agent',
   'customer.replied': 'the customer replied',
+  'customer.thanked': 'the customer only thanked on a resolved case',
   'staff.replied': 'an agent replied',
   'staff.noted': 'an internal note was added',
   'sla.warning': 'an SLA target was at risk',

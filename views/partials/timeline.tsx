@@ -175,7 +175,7 @@ function staffEntry(e: TimelineEntry, names: TimelineNames, caseRef: string, { e
       );
     case 'customer.replied':
       return (
-        <Message entry={e} body={str(e.data.body)} kind="customer" heading={`${d.from ? `${str(d.from)} (copied)` : `${by} (customer)`} wrote${d.via === 'email' ? ' by email' : ''}${d.sentBy ? ` (Reply-To of a mail sent by ${str(d.sentBy)})` : ''}${origin}`} files={files} />
+        <Message entry={e} body={str(e.data.body)} kind="customer" heading={`${d.from ? `${str(d.from)} (copied)` : `${by} (customer)`} wrote${d.via === 'email' ? ' by email' : ''}${d.sentBy ? ` (Reply-To of a mail sent by ${str(d.sentBy)})` : ''}${d.thanks ? ' only to thank: the case stays resolved' : ''}${origin}`} files={files} />
       );
     case 'staff.replied':
       return <Message entry={e} body={str(e.data.body)} kind="staff" heading={`${by} replied to the customer${origin}`} files={files} />;

@@ -86,6 +86,7 @@ const EVENT_LABEL: Record<string, string> = {
   'sla.breached': 'SLA breach',
   'case.reopened': 'Reopened',
   'customer.replied': 'Customer reply',
+  'customer.thanked': 'Customer thanked',
   'staff.replied': 'Agent reply',
   'case.escalated': 'Escalated',
 };
