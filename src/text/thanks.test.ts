@@ -9,6 +9,9 @@ describe('isThanksOnly', () => {
     "That's perfect, thanks again!",
     'Works now. Thank you!',
     'Thanks, that did the trick.',
+    'Got it, thanks!',
+    'Makes sense, thank you',
+    'Found it, thanks a lot!',
     'Hi team,\n\nmany thanks for the fast response.\n\nBest regards',
     'Danke schön, funktioniert jetzt!',
     'Muchas gracias',
@@ -31,6 +34,7 @@ describe('isThanksOnly', () => {
     ['empty', '  \n '],
     ['more than 20 words', `Thanks ${'so '.repeat(20)}much`],
     ['a name not theirs', 'Thanks, Bob'],
+    ['what they got', 'Thanks, got an error again'],
   ])('%s: %j is not', (_, body) => {
     expect(isThanksOnly(body)).toBe(false);
   });

@@ -31,6 +31,7 @@ const ALSO = new Set([
   'is', 'was', 'i', 'we', 'really', 'truly', 'indeed', 'most', 'kindly', 'and', 'of', 'to', 'my', 'our', 'oh', 'wow', 'yes', 'yay',
   'help', 'helpful', 'helping', 'quick', 'quickly', 'fast', 'swift', 'prompt', 'reply', 'response', 'answer', 'support', 'solution', 'fix',
   'works', 'worked', 'working', 'now', 'fixed', 'solved', 'sorted', 'resolved', 'did', 'done', 'trick',
+  'found', 'got', 'makes', 'sense', 'understood', 'noted', 'clear', 'glad', 'happy', 'pleased', 'finally',
   'great', 'perfect', 'awesome', 'brilliant', 'excellent', 'wonderful', 'fantastic', 'amazing', 'super', 'good', 'nice', 'cool', 'ok', 'okay',
   'lovely', 'exactly', 'job', 'work', 'service',
   'hi', 'hello', 'hey', 'dear', 'team', 'guys', 'folks', 'everyone', 'sir', 'madam',
