@@ -47,7 +47,7 @@ export interface StreamSource {
    * closes, and the stream closes when a later one of its holder replaces it. The `ready` event
    * tells its id, which the window sends as `?replaces=` when it connects again.
    */
-  slot?: StreamSlot;
+  slot: StreamSlot;
 }
 
 export function chatStream(c: Context, services: Services, source: StreamSource) {
@@ -67,7 +67,7 @@ export function chatStream(c: Context, services: Services, source: StreamSource)
       wake?.();
     };
     stream.onAbort(close);
-    source.slot?.onReplaced(close);
+    source.slot.onReplaced(close);
     try {
       // Proxies that buffer small responses pass a first chunk this large through.
       await stream.write(`:${' '.repeat(2048)}\n\n`);
@@ -82,7 +82,7 @@ export function chatStream(c: Context, services: Services, source: StreamSource)
         await stream.writeSSE(message);
         wroteAt = performance.now();
       };
-      await send({ event: 'ready', data: JSON.stringify({ after: last, heartbeatSeconds, ...(source.slot ? { stream: source.slot.id } : {}) }), retry: 2000 });
+      await send({ event: 'ready', data: JSON.stringify({ after: last, heartbeatSeconds, stream: source.slot.id }), retry: 2000 });
       let endedSent = false;
       while (!closed) {
         if (source.mayListen && !(await source.mayListen())) {
@@ -119,7 +119,7 @@ export function chatStream(c: Context, services: Services, source: StreamSource)
       }
     } finally {
       unsubscribe();
-      source.slot?.release();
+      source.slot.release();
     }
   });
 }
