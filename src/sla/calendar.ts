@@ -5,8 +5,9 @@
  * A definition gives an IANA time zone, weekly hours (`"24x7"` or per weekday a list of local
  * `["HH:MM","HH:MM"]` intervals, `"24:00"` allowed as an end) and holidays (local dates
  * "YYYY-MM-DD", or "MM-DD" every year, with no hours at all, or `{ date, hours }` with those
- * hours instead of the weekday's). Everything is computed in the calendar's zone with luxon,
- * never with a fixed offset.
+ * hours instead of the weekday's, or `{ from, to, hours? }` ranges of them, whose hours apply
+ * on the days the week opens: calendar-definition.ts `holidayHours`). Everything is computed
+ * in the calendar's zone with luxon, never with a fixed offset.
  *
  * Semantics (all pinned down by calendar.test.ts):
  * - A shift past midnight (["22:00","06:00"]) belongs to the day it starts: that day's hours
