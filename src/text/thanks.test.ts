@@ -16,7 +16,8 @@ describe('isThanksOnly', () => {
     'Danke schön, funktioniert jetzt!',
     'Muchas gracias',
     'Merci beaucoup',
-    'Thanks!\n\n> On Monday you wrote:\n> Please try again',
+    'Thanks!\n\n> On Monday you wrote:\n> Could you try again?',
+    'Thank you\n-- \nChloe · https://acme.example/contact?ref=mail',
     'Thank you\n-- \nAnything in a signature: call me on 0301234567, what about tomorrow',
   ])('%j is only thanks', (body) => {
     expect(isThanksOnly(body)).toBe(true);
@@ -24,6 +25,7 @@ describe('isThanksOnly', () => {
 
   it.each([
     ['a question', 'Thanks! Is the refund on its way?'],
+    ['a question, full-width', 'Thanks！ Works now？'],
     ['a but', 'Thanks, but it still fails'],
     ['a negation', 'Thanks, not fixed yet'],
     ['no thanks', 'No thanks'],

@@ -7,7 +7,7 @@
  * Deliberately narrow: a message that might ask for something is not a thank-you, and then the
  * case reopens as before. It is one only when, after the quoted history and a signature ("-- ")
  * are cut, it
- * - asks no question (no "?" anywhere),
+ * - asks no question (no "?", "？" or "¿" in what is left),
  * - has at most MAX_WORDS words, every one of them from a short list of thanks, praise,
  *   confirmation and sign-off words in a few languages (or a word of the customer's own name, as
  *   in "Thanks, Chloe"), and at least one word of thanks itself;
@@ -50,13 +50,14 @@ const SIGNATURE = /^(?:--\s*|—\s*|_{2,}\s*|-{3,}\s*)$/;
  * folded by the caller or not (words of it do not count against the message).
  */
 export function isThanksOnly(body: string, nameWords: readonly string[] = []): boolean {
-  if (body.includes('?') || body.includes('¿')) return false;
   const lines: string[] = [];
   for (const line of body.split(/\r?\n/)) {
     if (SIGNATURE.test(line)) break;
     if (!line.trimStart().startsWith('>')) lines.push(line);
   }
-  const words = wordsOf(lines.join(' '));
+  const text = lines.join(' ');
+  if (/[?？¿]/.test(text)) return false;
+  const words = wordsOf(text);
   if (words.length === 0 || words.length > MAX_WORDS) return false;
   const name = new Set(nameWords.flatMap(wordsOf));
   let thanked = false;
