@@ -38,6 +38,8 @@ export interface AddMessageOptions {
 export interface MessageOutcome {
   eventId: number;
   mentions: ResolvedMentions;
+  /** A customer's message that only thanked on a resolved case: it left the case resolved (`customer.thanked`). */
+  thanked: boolean;
 }
 
 export async function addMessage(services: Services, caseId: number, input: MessageInput, actor: Actor, options: AddMessageOptions = {}): Promise<CaseRow> {
@@ -66,6 +68,7 @@ export async function recordMessage(ctx: CaseContext, message: { body: string; p
   const { body, public: isPublic } = message;
   let mentions: ResolvedMentions = { notified: [], cannotSee: [], unknown: [] };
   let eventId: number | null;
+  let thanked = false;
   if (actor.type === 'customer') {
     if (!isPublic) throw new DomainError('FORBIDDEN', 'Customers cannot write internal notes.');
     if (ctx.workflow.states[ctx.case.status]?.final) {
@@ -73,7 +76,8 @@ export async function recordMessage(ctx: CaseContext, message: { body: string; p
       if (mergedInto !== null) throw new DomainError('INVALID_TRANSITION', `${ctx.ref} was merged into your request ${caseRef(mergedInto)}; please write there.`, { mergedInto: caseRef(mergedInto) });
       throw new DomainError('INVALID_TRANSITION', `${ctx.ref} is closed; please open a new request.`);
     }
-    if (await thanksOnResolvedCase(ctx, body)) {
+    thanked = await thanksOnResolvedCase(ctx, body);
+    if (thanked) {
       // Their message as any other on the timeline, but the workflow hears `customer.thanked`:
       // the default workflow's reopen is `on` customer.replied only, and no reply is owed.
       eventId = await ctx.record('customer.replied', { ...extra, body, thanks: true });
@@ -90,7 +94,7 @@ export async function recordMessage(ctx: CaseContext, message: { body: string; p
   }
   // A message is added to a case already stored (CaseContext.load): its entry has its id.
   if (eventId === null) throw new Error(`${ctx.ref}: a message is recorded on a stored case`);
-  return { eventId, mentions };
+  return { eventId, mentions, thanked };
 }
 
 /**

@@ -73,6 +73,18 @@ describe('a thank-you on a resolved case', () => {
     expect(page).toContain('wrote only to thank: the case stays resolved');
   });
 
+  it('in the portal, the customer reads that the request stays solved, and how to reopen it', async () => {
+    const id = await resolvedCase();
+    const res = await signedIn(h, chloe).post(`/cases/${id}/messages`, { body: 'Got it, thanks!' }, { htmx: true, csrfHeader: true });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Reply sent. Thank you! Your request stays Solved. If you still need help, choose Reopen.');
+    expect(await staffView(id)).toMatchObject({ status: 'resolved', reopenCount: 0 });
+    // A reply that says more: the usual message, the case reopened.
+    const more = await signedIn(h, chloe).post(`/cases/${id}/messages`, { body: 'Got it, but the CSV is still empty.' }, { htmx: true, csrfHeader: true });
+    expect(await more.text()).toContain('<div class="alert alert-ok" role="status">Reply sent.</div>');
+    expect(await staffView(id)).toMatchObject({ status: 'open', reopenCount: 1 });
+  });
+
   it.each([
     'Thanks, but it still fails.',
     'Thanks! One more thing: the PDF export is empty too.',

@@ -239,7 +239,7 @@ const keepTheText: Recover = (error, values) => {
 const keepTransitionText: Recover = (error, values) =>
   error instanceof DomainError && error.code === 'INVALID_TRANSITION' ? { values, errors: { '(form)': error.message } } : null;
 
-/** "Reply sent. The case is now Pending customer." / "Internal note added. Notified: Bob." */
+/** "Reply sent. The case is now Pending customer." / "Internal note added. Notified: Bob." / "Reply sent. Thank you! Your request stays Solved. …" */
 function sentMessage(c: PageContext, sent: SendMessageResult, isPublic: boolean, files = 0): string {
   const withFiles = files > 0 ? ` with ${files} file${files === 1 ? '' : 's'}` : '';
   const parts = [isPublic ? `Reply sent${withFiles}.` : `Internal note added${withFiles}.`];
@@ -247,6 +247,12 @@ function sentMessage(c: PageContext, sent: SendMessageResult, isPublic: boolean,
     const workflow = c.get('services').definitions.workflow(sent.case.workflow, sent.case.workflowVersion).definition;
     const label = c.get('principal')?.actor.type === 'customer' ? customerLabel(workflow, sent.case.status) : (workflow.states[sent.case.status]?.label ?? sent.case.status);
     parts.push(`The case is now ${label}.`);
+  }
+  if (sent.thanked) {
+    // Only thanks on a resolved case (src/text/thanks.ts): it stays where it is; say how to ask for more.
+    const workflow = c.get('services').definitions.workflow(sent.case.workflow, sent.case.workflowVersion).definition;
+    const reopen = availableTransitions(workflow, sent.case, 'customer').find((t) => workflow.states[t.to]?.category !== 'closed' && workflow.states[t.to]?.category !== 'resolved');
+    parts.push(`Thank you! Your request stays ${customerLabel(workflow, sent.case.status)}.${reopen ? ` If you still need help, choose ${reopen.label}.` : ''}`);
   }
   const names = (list: { name: string }[]) => list.map((m) => m.name).join(', ');
   if (sent.mentions.notified.length) parts.push(`Notified: ${names(sent.mentions.notified)}.`);
