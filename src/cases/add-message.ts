@@ -104,9 +104,8 @@ export async function recordMessage(ctx: CaseContext, message: { body: string; p
  */
 async function thanksOnResolvedCase(ctx: CaseContext, body: string): Promise<boolean> {
   if (ctx.workflow.states[ctx.case.status]?.category !== 'resolved') return false;
-  if (isThanksOnly(body)) return true;
   const customer = await byId(ctx.q, ctx.q.tables.customers, ctx.case.customerId);
-  return customer?.name ? isThanksOnly(body, [customer.name]) : false;
+  return isThanksOnly(body, customer?.name ? [customer.name] : []);
 }
 
 /** The case this one was merged into, when that is the same customer's (another customer's case is never named to them); else null. */

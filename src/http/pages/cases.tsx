@@ -18,7 +18,7 @@ import { lastStaffMessage } from '../../cases/add-message.js';
 import { loadCase, unverifiedMailAddress } from '../../cases/case-read.js';
 import { answersOrCloses, changesSince, customerMessagesSince } from '../../cases/stale-view.js';
 import { chatEndedSinceShown } from '../../chat/ended-while-writing.js';
-import { availableTransitions } from '../../workflow/transition.js';
+import { availableTransitions, isOpenCategory } from '../../workflow/transition.js';
 import { customerLabel } from '../../cases/customer-view.js';
 import { CALL_CHANNELS, logCall } from '../../cases/log-call.js';
 import { findVisibleAttachment } from '../../cases/find-attachment.js';
@@ -243,15 +243,14 @@ const keepTransitionText: Recover = (error, values) =>
 function sentMessage(c: PageContext, sent: SendMessageResult, isPublic: boolean, files = 0): string {
   const withFiles = files > 0 ? ` with ${files} file${files === 1 ? '' : 's'}` : '';
   const parts = [isPublic ? `Reply sent${withFiles}.` : `Internal note added${withFiles}.`];
+  const workflow = c.get('services').definitions.workflow(sent.case.workflow, sent.case.workflowVersion).definition;
   if (sent.transition) {
-    const workflow = c.get('services').definitions.workflow(sent.case.workflow, sent.case.workflowVersion).definition;
     const label = c.get('principal')?.actor.type === 'customer' ? customerLabel(workflow, sent.case.status) : (workflow.states[sent.case.status]?.label ?? sent.case.status);
     parts.push(`The case is now ${label}.`);
   }
   if (sent.thanked) {
     // Only thanks on a resolved case (src/text/thanks.ts): it stays where it is; say how to ask for more.
-    const workflow = c.get('services').definitions.workflow(sent.case.workflow, sent.case.workflowVersion).definition;
-    const reopen = availableTransitions(workflow, sent.case, 'customer').find((t) => workflow.states[t.to]?.category !== 'closed' && workflow.states[t.to]?.category !== 'resolved');
+    const reopen = availableTransitions(workflow, sent.case, 'customer').find((t) => isOpenCategory(workflow.states[t.to]!.category));
     parts.push(`Thank you! Your request stays ${customerLabel(workflow, sent.case.status)}.${reopen ? ` If you still need help, choose ${reopen.label}.` : ''}`);
   }
   const names = (list: { name: string }[]) => list.map((m) => m.name).join(', ');
