@@ -251,13 +251,16 @@ export function calendarDefinitionProblems(
     const canonical = normalizeTimeZone(zone);
     if (canonical !== null && canonical !== zone) out.push(problem([...at, 'timezone'], `"${zone}" works, but is written "${canonical}"; it is shown as written`, 'warning'));
   }
+  let weekly: CalendarDefinition['weekly'] | null = null;
   if (!Object.hasOwn(def, 'weekly')) {
     out.push(problem([...at, 'weekly'], `weekly is required: ${WEEKLY_HINT}`));
   } else {
-    out.push(...weeklyProblems(def.weekly, [...at, 'weekly']));
+    const problems = weeklyProblems(def.weekly, [...at, 'weekly']);
+    out.push(...problems);
+    if (problems.every((p) => p.severity === 'warning')) weekly = def.weekly as CalendarDefinition['weekly'];
   }
   if (Object.hasOwn(def, 'holidays')) {
-    out.push(...holidayProblems(def.holidays, [...at, 'holidays']));
+    out.push(...holidayProblems(def.holidays, [...at, 'holidays'], weekly));
   }
   return out;
 }
@@ -328,7 +331,12 @@ function holidayRangeProblems(entry: Record<string, unknown>, at: PathSegment[],
   return out.length === before;
 }
 
-function holidayProblems(holidays: unknown, at: PathSegment[]): DefinitionProblem[] {
+/**
+ * `weekly`: the calendar's weekly hours when they are valid, else null. The days of a dated
+ * range that the week keeps closed stay closed whatever the range says (holidayHours), so two
+ * dated ranges that meet only there do not conflict.
+ */
+function holidayProblems(holidays: unknown, at: PathSegment[], weekly: CalendarDefinition['weekly'] | null): DefinitionProblem[] {
   if (!Array.isArray(holidays)) {
     return [problem(at, `holidays must be a list: ${HOLIDAY_HINT}`)];
   }
@@ -339,6 +347,7 @@ function holidayProblems(holidays: unknown, at: PathSegment[]): DefinitionProble
    * day other hours; a single day may override a range, a dated day a yearly one.
    */
   const seen = new Map<string, Map<number, { index: number; hours: string }>>();
+  const closedByWeek = (day: number) => weekly !== null && weekly !== '24x7' && (weekly[WEEKDAYS[weekdayOf(day)]!]?.length ?? 0) === 0;
   holidays.forEach((entry: unknown, i) => {
     let hours: string | null = 'closed';
     if (typeof entry === 'string') {
@@ -378,6 +387,7 @@ function holidayProblems(holidays: unknown, at: PathSegment[]): DefinitionProble
     /** The earlier entries this one meets, each once: alike or not, and on which day first. */
     const met = new Map<number, { alike: boolean; day: number }>();
     for (const day of days) {
+      if (range && !yearly && closedByWeek(day)) continue;
       const earlier = given.get(day);
       if (earlier === undefined) given.set(day, { index: i, hours });
       else if (!met.has(earlier.index)) met.set(earlier.index, { alike: earlier.hours === hours, day });

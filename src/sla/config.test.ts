@@ -362,6 +362,41 @@ describe('validateSlaConfig reports every problem with its JSON path', () => {
     expect(open('2027-08-18T10:00')).toBe(false); // the second summer range
   });
 
+  it('takes two dated ranges with other hours that meet only on days the week keeps closed; refuses them meeting on an open day, or every year', () => {
+    const config = shipped();
+    // Mon 2 – Sun 8 August 2027 closed, Sat 7 – Fri 13 August open 10–12: they share a weekend
+    // the office's week keeps closed whatever a range says, so no day gets two different hours.
+    config.calendars.office.holidays = [
+      { from: '2027-08-02', to: '2027-08-08' },
+      { from: '2027-08-07', to: '2027-08-13', hours: [['10:00', '12:00']] },
+    ];
+    expect(validateSlaConfig(config)).toEqual([]);
+    const office = compileSlaConfig(config).calendar('office')!;
+    const open = (local: string) => isWithinBusinessHours(office, berlin(local));
+    expect(open('2027-08-05T10:00')).toBe(false); // Thursday in the first range
+    expect(open('2027-08-07T10:00')).toBe(false); // the Saturday both give
+    expect(open('2027-08-09T10:00')).toBe(true); // Monday in the second, 10–12
+    expect(open('2027-08-09T13:00')).toBe(false);
+    expect(open('2027-08-16T13:00')).toBe(true); // the week after
+
+    // From Friday 6 August they meet on a day the office opens.
+    config.calendars.office.holidays[1] = { from: '2027-08-06', to: '2027-08-13', hours: [['10:00', '12:00']] };
+    expect(validateSlaConfig(config)).toEqual([
+      { path: '$.calendars.office.holidays[1]', message: 'from "2027-08-06" this range overlaps holidays[0] with other hours: two ranges may not give a day different hours (a single day\'s own entry may)', severity: 'error' },
+    ]);
+    // A calendar open every day has no such weekend.
+    config.calendars.always.holidays = [
+      { from: '2027-08-02', to: '2027-08-08' },
+      { from: '2027-08-07', to: '2027-08-13', hours: [['10:00', '12:00']] },
+    ];
+    config.calendars.office.holidays = [];
+    expect(validateSlaConfig(config).map((p) => p.path)).toEqual(['$.calendars.always.holidays[1]']);
+    // Yearly ranges fall on other weekdays in other years: their overlap is refused on any day.
+    config.calendars.always.holidays = [];
+    config.calendars.office.holidays = [{ from: '08-02', to: '08-08' }, { from: '08-07', to: '08-13', hours: [['10:00', '12:00']] }];
+    expect(validateSlaConfig(config).map((p) => p.path)).toEqual(['$.calendars.office.holidays[1]']);
+  });
+
   it('counts a week of night shifts once where a shift meets the next day’s hours (targets a year can reach)', () => {
     const config = shipped();
     // Sat 22:00–Sun 06:00 and Sun 00:00–08:00: 2h + 8h = 10h a week, not 16h → 520h in 52 weeks.
