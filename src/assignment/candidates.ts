@@ -28,7 +28,7 @@ export interface CandidateRow {
 }
 
 /** Open chat sessions of cases assigned to `s`. */
-const CHATS_SQL = `(SELECT count(*) FROM chat_sessions cs JOIN cases c ON c.id = cs.case_id WHERE c.assignee_id = s.id AND cs.state = 'open') AS chats`;
+export const CHATS_SQL = `(SELECT count(*) FROM chat_sessions cs JOIN cases c ON c.id = cs.case_id WHERE c.assignee_id = s.id AND cs.state = 'open') AS chats`;
 
 // The load is `staff.open_cases`, kept by triggers on `cases`: no count of each candidate's cases.
 // Open chats are counted only where they decide (a live chat's assignment, one agent's load):

@@ -1,0 +1,86 @@
+/**
+ * Assignment's pick (src/assignment/sqlite.ts): the walk of `staff_pick_idx`, against reading
+ * every member of the queue in assignment's order and taking the first that fits (what the pick
+ * did before, and still does when the walk finds no fit: CANDIDATE_SQL). On the intake bench's
+ * store (the demo desk and 45 more agents) with 0, 300 and 1,000 more agents in `general`
+ * (loads 0–39 of 50, random last assignments): a pick in the large queue, in the small
+ * `advanced` queue behind them, and one nobody fits (a skill no one has). Each pick through the
+ * storage port as intake makes it; µs per pick, the best of 5 passes of 2,000, the two ways
+ * interleaved.
+ *
+ *   npm run bench -- --filter assignment
+ */
+import path from 'node:path';
+import { systemClock } from '../src/clock.js';
+import { openDatabase } from '../src/db/client.js';
+import { createServices } from '../src/compose.js';
+import { sqliteOf } from '../src/db/store/index.js';
+import { objectRows } from '../src/db/fast.js';
+import { CANDIDATE_SQL, firstFitting, type CandidateRow } from '../src/assignment/candidates.js';
+import { pickAgent } from '../src/assignment/pick-agent.js';
+import { tempDir } from '../test/support/harness.js';
+import type { Bench, BenchRow } from './bench.js';
+import { prepareStore } from './intake.bench.js';
+
+const PASSES = 5;
+const PER_PASS = 2_000;
+
+/** Best µs per call of each of `fns`, passes interleaved. */
+async function perCall(fns: (() => Promise<unknown>)[]): Promise<number[]> {
+  for (const fn of fns) for (let i = 0; i < 200; i++) await fn();
+  const best = fns.map(() => Number.POSITIVE_INFINITY);
+  for (let p = 0; p < PASSES; p++) {
+    for (const [k, fn] of fns.entries()) {
+      const start = performance.now();
+      for (let i = 0; i < PER_PASS; i++) await fn();
+      best[k] = Math.min(best[k]!, ((performance.now() - start) * 1000) / PER_PASS);
+    }
+  }
+  return best;
+}
+
+export default {
+  name: 'assignment',
+  async run(ctx) {
+    const rows: BenchRow[] = [];
+    const dir = tempDir('casebook-bench-assignment-');
+    for (const more of [0, 300, 1000]) {
+      const file = path.join(dir, `desk-${more}.db`);
+      await prepareStore(file);
+      const db = openDatabase(file);
+      const now = Date.now();
+      const insert = db.$client.prepare("INSERT INTO staff (email, name, role, skills, capacity, available, open_cases, last_assigned_at, created_at, updated_at) VALUES (?, ?, 'agent', '[]', 50, 1, ?, ?, ?, ?)");
+      const join = db.$client.prepare("INSERT INTO staff_queues (staff_id, queue_id) VALUES (?, 'general')");
+      db.$client.transaction(() => {
+        for (let i = 0; i < more; i++) {
+          const { lastInsertRowid } = insert.run(`desk-${i}@casebook.test`, `Desk ${i}`, (i * 7919) % 40, now - ((i * 104_729) % 86_400_000), now, now);
+          join.run(lastInsertRowid);
+        }
+      })();
+      const services = createServices(db, systemClock);
+      const members = (queue: string) => (db.$client.prepare('SELECT count(*) AS n FROM staff_queues WHERE queue_id = ?').get(queue) as { n: number }).n;
+      for (const [queue, skills, label] of [
+        ['general', [], 'the large queue'],
+        ['advanced', [], 'the small queue behind it'],
+        ['general', ['no-such-skill'], 'nobody fits'],
+      ] as const) {
+        if (more === 0 && queue !== 'general') continue;
+        const walk = () => services.store.query((q) => pickAgent(q, queue, skills));
+        const whole = () => services.store.query((q) => Promise.resolve(firstFitting(objectRows<CandidateRow>(sqliteOf(q), CANDIDATE_SQL.members).iterate(queue), skills)));
+        const [a, b] = [await walk(), await whole()];
+        if (a?.id !== b?.id) throw new Error(`the two picks differ: ${a?.id} and ${b?.id}`);
+        const [walkUs, wholeUs] = await perCall([walk, whole]);
+        ctx.log(`assignment: ${label}, ${members(queue)} members of ${members('general') + members('billing') + members('technical') + members('advanced')} seats: ${walkUs!.toFixed(1)} µs walking, ${wholeUs!.toFixed(1)} µs reading every member`);
+        rows.push({
+          figure: `pick an agent: ${label} (${members(queue)} members; ${more} agents added to general)`,
+          ms: walkUs! / 1000,
+          baseline: 'every member read in order, the first that fits (before)',
+          baselineMs: wholeUs! / 1000,
+          note: `µs as ms; chose ${a ? `staff ${a.id}` : 'nobody'}`,
+        });
+      }
+      db.$client.close();
+    }
+    return rows;
+  },
+} satisfies Bench;

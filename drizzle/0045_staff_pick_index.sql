@@ -1,0 +1,2 @@
+-- staff_pick_idx: who could take a case now, in assignment's order (src/assignment/sqlite.ts walks it).
+CREATE INDEX `staff_pick_idx` ON `staff` (`open_cases`,`last_assigned_at`,`id`) WHERE "staff"."active" = TRUE AND "staff"."available" = TRUE AND "staff"."open_cases" < "staff"."capacity";

@@ -1,0 +1,1 @@
+CREATE INDEX "staff_pick_idx" ON "staff" USING btree ("open_cases","last_assigned_at","id") WHERE "staff"."active" = TRUE AND "staff"."available" = TRUE AND "staff"."open_cases" < "staff"."capacity";

@@ -1,0 +1,106 @@
+/**
+ * The SQLite pick (sqlite.ts: a walk of `staff_pick_idx`, the queue's members read whole only
+ * when the walk finds no fit) against the reference: every member of the queue read in
+ * assignment's order (CANDIDATE_SQL), the first that fits. Random desks larger and smaller than
+ * the walk, random queues, skills, chats and preferences: always the same agent, or none.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, standardQueues, type Harness } from '../../test/support/harness.js';
+import { CANDIDATE_SQL, firstFitting, type CandidateRow } from './candidates.js';
+import { pickAgent } from './pick-agent.js';
+import { WALK } from './sqlite.js';
+
+let h: Harness;
+beforeAll(() => {
+  h = createHarness();
+  standardQueues(h);
+});
+afterAll(() => h.close());
+
+const QUEUES = ['general', 'billing', 'advanced'] as const;
+const SKILLS = ['refunds', 'api'] as const;
+
+const person = fc.record({
+  active: fc.integer({ min: 0, max: 9 }).map((x) => x < 9),
+  available: fc.integer({ min: 0, max: 9 }).map((x) => x < 8),
+  capacity: fc.integer({ min: 0, max: 6 }),
+  openCases: fc.integer({ min: 0, max: 3 }),
+  lastAssignedAt: fc.integer({ min: 0, max: 5 }),
+  chatLimit: fc.integer({ min: 0, max: 2 }),
+  skills: fc.subarray([...SKILLS]),
+  queues: fc.subarray([...QUEUES]),
+});
+
+const pick = fc.record({
+  queue: fc.constantFrom(...QUEUES),
+  skills: fc.subarray([...SKILLS], { maxLength: 1 }),
+  chat: fc.boolean(),
+  /** Indexes into the desk: staff with the workspace open (a chat's preference). */
+  prefer: fc.option(fc.uniqueArray(fc.nat(120), { maxLength: 6 }), { nil: undefined }),
+});
+
+/** Replaces the desk with `people` (ids in insertion order). */
+type Person = typeof person extends fc.Arbitrary<infer T> ? T : never;
+
+async function seed(people: readonly Person[]): Promise<number[]> {
+  await h.run('DELETE FROM staff_queues');
+  await h.run("DELETE FROM staff WHERE email LIKE 'pick-%'");
+  const ids: number[] = [];
+  for (const [i, p] of people.entries()) {
+    await h.run(
+      'INSERT INTO staff (email, name, role, skills, capacity, chat_limit, available, active, open_cases, last_assigned_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)',
+      `pick-${i}@casebook.test`, `Pick ${i}`, 'agent', JSON.stringify(p.skills), p.capacity, p.chatLimit, p.available ? 1 : 0, p.active ? 1 : 0, p.openCases, p.lastAssignedAt,
+    );
+    const { id } = (await h.get<{ id: number }>('SELECT id FROM staff WHERE email = ?', `pick-${i}@casebook.test`))!;
+    ids.push(id);
+    for (const queue of p.queues) await h.run('INSERT INTO staff_queues (staff_id, queue_id) VALUES (?, ?)', id, queue);
+  }
+  // Agents the harness made before (standardQueues' members, if any) stay out of the way.
+  await h.run("UPDATE staff SET available = 0 WHERE email NOT LIKE 'pick-%'");
+  return ids;
+}
+
+describe('the SQLite pick walks staff_pick_idx and chooses as reading every member would', () => {
+  it('agrees with the reference on random desks, with the walk enough, cut short and exhausted', async () => {
+    const seen = { walk: 0, beyond: 0, none: 0, preferred: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(person, { minLength: 0, maxLength: 4 * WALK, size: 'max' }), fc.array(pick, { minLength: 1, maxLength: 6 }), async (people, picks) => {
+        const ids = await seed(people);
+        const pickable = await h.all<{ id: number }>('SELECT id FROM staff WHERE active = TRUE AND available = TRUE AND open_cases < capacity ORDER BY open_cases, last_assigned_at, id');
+        const rank = new Map(pickable.map((r, i) => [r.id, i]));
+        for (const p of picks) {
+          const channel = p.chat ? 'chat' : undefined;
+          const prefer = p.prefer ? new Set(p.prefer.filter((i) => i < ids.length).map((i) => ids[i]!)) : undefined;
+          const rows = await h.all<CandidateRow>(p.chat ? CANDIDATE_SQL.membersForChat : CANDIDATE_SQL.members, p.queue);
+          const expected = firstFitting(rows, p.skills, channel, prefer);
+          const got = await h.query((q) => pickAgent(q, p.queue, p.skills, channel, prefer));
+          expect(got?.id ?? null).toBe(expected?.id ?? null);
+          expect(got).toEqual(expected);
+          if (expected === null) seen.none++;
+          else if (rank.get(expected.id)! < WALK) seen.walk++;
+          else seen.beyond++;
+          if (expected && prefer?.has(expected.id)) seen.preferred++;
+        }
+      }),
+      // A failure is reported as found: shrinking reseeds the desk for every step.
+      { numRuns: 60, seed: 20261206, endOnFailure: true },
+    );
+    // Every path was taken: a fit in the walk, one beyond it, none at all, a preferred one.
+    expect(seen.walk).toBeGreaterThan(0);
+    expect(seen.beyond).toBeGreaterThan(0);
+    expect(seen.none).toBeGreaterThan(0);
+    expect(seen.preferred).toBeGreaterThan(0);
+  });
+
+  it('finds a member of a small queue behind a walk full of others', async () => {
+    const desk: Person[] = Array.from({ length: WALK + 5 }, (_, i) => ({ active: true, available: true, capacity: 5, openCases: 0, lastAssignedAt: i, chatLimit: 1, skills: [], queues: ['general'] }));
+    // The advanced queue's only member is the most loaded pickable agent: last in the order.
+    desk.push({ active: true, available: true, capacity: 5, openCases: 4, lastAssignedAt: 0, chatLimit: 1, skills: [], queues: ['advanced'] });
+    const ids = await seed(desk);
+    expect((await h.query((q) => pickAgent(q, 'advanced', [])))?.id).toBe(ids.at(-1));
+    expect((await h.query((q) => pickAgent(q, 'general', [])))?.id).toBe(ids[0]);
+    // Preferred beyond the walk: found by reading the members whole.
+    expect((await h.query((q) => pickAgent(q, 'general', [], 'chat', new Set([ids[WALK + 2]!]))))?.id).toBe(ids[WALK + 2]);
+  });
+});
