@@ -40,9 +40,9 @@ const pick = fc.record({
   prefer: fc.option(fc.uniqueArray(fc.nat(120), { maxLength: 6 }), { nil: undefined }),
 });
 
-/** Replaces the desk with `people` (ids in insertion order). */
 type Person = typeof person extends fc.Arbitrary<infer T> ? T : never;
 
+/** Replaces the desk with `people` (ids in insertion order). */
 async function seed(people: readonly Person[]): Promise<number[]> {
   await h.run('DELETE FROM staff_queues');
   await h.run("DELETE FROM staff WHERE email LIKE 'pick-%'");
