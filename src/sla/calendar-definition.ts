@@ -168,6 +168,11 @@ export function weekdayOf(day: number): number {
   return (((day + 3) % 7) + 7) % 7;
 }
 
+/** Whether the weekly hours open on the day number's weekday (a range's hours apply only then). */
+function weekOpensOn(weekly: WeeklyHours, day: number): boolean {
+  return weekly === '24x7' || (weekly[WEEKDAYS[weekdayOf(day)]!]?.length ?? 0) > 0;
+}
+
 /**
  * Each holiday day's hours as a valid definition gives them, dated days by day number and
  * yearly ones by month × 100 + day: a single day's own entry wins over a range that covers it
@@ -181,13 +186,12 @@ export function holidayHours(def: Pick<CalendarDefinition, 'weekly' | 'holidays'
 } {
   const dated = new Map<number, HolidayHours>();
   const yearly = new Map<number, HolidayHours>();
-  const opens = (weekday: number) => def.weekly === '24x7' || (def.weekly[WEEKDAYS[weekday]!]?.length ?? 0) > 0;
   const entries = (def.holidays ?? []).map(holidayDays);
   // Ranges first, so that single days overwrite them.
   for (const { yearly: isYearly, range, days, hours } of [...entries.filter((e) => e.range), ...entries.filter((e) => !e.range)]) {
     for (const day of days) {
       if (isYearly) yearly.set(day, { hours, onOpenWeekdays: range && hours !== null });
-      else dated.set(day, { hours: range && !opens(weekdayOf(day)) ? null : hours, onOpenWeekdays: false });
+      else dated.set(day, { hours: range && !weekOpensOn(def.weekly, day) ? null : hours, onOpenWeekdays: false });
     }
   }
   return { dated, yearly };
@@ -251,13 +255,13 @@ export function calendarDefinitionProblems(
     const canonical = normalizeTimeZone(zone);
     if (canonical !== null && canonical !== zone) out.push(problem([...at, 'timezone'], `"${zone}" works, but is written "${canonical}"; it is shown as written`, 'warning'));
   }
-  let weekly: CalendarDefinition['weekly'] | null = null;
+  let weekly: WeeklyHours | null = null;
   if (!Object.hasOwn(def, 'weekly')) {
     out.push(problem([...at, 'weekly'], `weekly is required: ${WEEKLY_HINT}`));
   } else {
     const problems = weeklyProblems(def.weekly, [...at, 'weekly']);
     out.push(...problems);
-    if (problems.every((p) => p.severity === 'warning')) weekly = def.weekly as CalendarDefinition['weekly'];
+    if (problems.every((p) => p.severity === 'warning')) weekly = def.weekly as WeeklyHours;
   }
   if (Object.hasOwn(def, 'holidays')) {
     out.push(...holidayProblems(def.holidays, [...at, 'holidays'], weekly));
@@ -336,7 +340,7 @@ function holidayRangeProblems(entry: Record<string, unknown>, at: PathSegment[],
  * range that the week keeps closed stay closed whatever the range says (holidayHours), so two
  * dated ranges that meet only there do not conflict.
  */
-function holidayProblems(holidays: unknown, at: PathSegment[], weekly: CalendarDefinition['weekly'] | null): DefinitionProblem[] {
+function holidayProblems(holidays: unknown, at: PathSegment[], weekly: WeeklyHours | null): DefinitionProblem[] {
   if (!Array.isArray(holidays)) {
     return [problem(at, `holidays must be a list: ${HOLIDAY_HINT}`)];
   }
@@ -347,7 +351,6 @@ function holidayProblems(holidays: unknown, at: PathSegment[], weekly: CalendarD
    * day other hours; a single day may override a range, a dated day a yearly one.
    */
   const seen = new Map<string, Map<number, { index: number; hours: string }>>();
-  const closedByWeek = (day: number) => weekly !== null && weekly !== '24x7' && (weekly[WEEKDAYS[weekdayOf(day)]!]?.length ?? 0) === 0;
   holidays.forEach((entry: unknown, i) => {
     let hours: string | null = 'closed';
     if (typeof entry === 'string') {
@@ -387,7 +390,7 @@ function holidayProblems(holidays: unknown, at: PathSegment[], weekly: CalendarD
     /** The earlier entries this one meets, each once: alike or not, and on which day first. */
     const met = new Map<number, { alike: boolean; day: number }>();
     for (const day of days) {
-      if (range && !yearly && closedByWeek(day)) continue;
+      if (range && !yearly && weekly !== null && !weekOpensOn(weekly, day)) continue;
       const earlier = given.get(day);
       if (earlier === undefined) given.set(day, { index: i, hours });
       else if (!met.has(earlier.index)) met.set(earlier.index, { alike: earlier.hours === hours, day });
