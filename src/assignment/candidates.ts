@@ -33,11 +33,17 @@ export const CHATS_SQL = `(SELECT count(*) FROM chat_sessions cs JOIN cases c ON
 // The load is `staff.open_cases`, kept by triggers on `cases`: no count of each candidate's cases.
 // Open chats are counted only where they decide (a live chat's assignment, one agent's load):
 // for every other intake the per-candidate subquery was most of the query's time.
+/**
+ * Staff `s` who could take a case now. Also the condition of `staff_pick_idx`, which SQLite's
+ * walk (sqlite.ts) reads: a query uses a partial index only when it states its condition.
+ */
+export const PICKABLE = 's.active = TRUE AND s.available = TRUE AND s.open_cases < s.capacity';
+
 const MEMBERS = (chats: string) => `
       SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.chat_limit, ${chats},
              s.open_cases AS load
       FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id
-      WHERE sq.queue_id = ? AND s.active = TRUE AND s.available = TRUE AND s.open_cases < s.capacity
+      WHERE sq.queue_id = ? AND ${PICKABLE}
       ORDER BY s.open_cases, s.last_assigned_at, s.id`;
 
 /** The candidates' statements, the same SQL on both dialects (booleans compared with TRUE); run by sqlite.ts / pg.ts. */

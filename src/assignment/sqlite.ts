@@ -13,13 +13,10 @@
  */
 import { objectRows } from '../db/fast.js';
 import { sqliteOf, type Handle } from '../db/store/index.js';
-import { CANDIDATE_SQL, CHATS_SQL, firstFitting, type Candidate, type CandidateRow } from './candidates.js';
+import { CANDIDATE_SQL, CHATS_SQL, PICKABLE, firstFitting, type Candidate, type CandidateRow } from './candidates.js';
 
 /** Entries of `staff_pick_idx` walked before the queue's members are read whole. */
 export const WALK = 32;
-
-/** The staff who could take a case now (staff_pick_idx's condition, which the index needs spelled out). */
-const PICKABLE = 'active = TRUE AND available = TRUE AND open_cases < capacity';
 
 /**
  * The first WALK pickable staff in assignment's order, those of the queue kept: in the order of
@@ -28,8 +25,8 @@ const PICKABLE = 'active = TRUE AND available = TRUE AND open_cases < capacity';
  */
 const WALK_SQL = (chats: string) => `
   SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.chat_limit, ${chats}, s.open_cases AS load
-  FROM (SELECT id, open_cases, last_assigned_at FROM staff INDEXED BY staff_pick_idx
-        WHERE ${PICKABLE} ORDER BY open_cases, last_assigned_at, id LIMIT ${WALK}) w
+  FROM (SELECT s.id, s.open_cases, s.last_assigned_at FROM staff s INDEXED BY staff_pick_idx
+        WHERE ${PICKABLE} ORDER BY s.open_cases, s.last_assigned_at, s.id LIMIT ${WALK}) w
   CROSS JOIN staff_queues sq ON sq.staff_id = w.id AND sq.queue_id = ?
   CROSS JOIN staff s ON s.id = w.id
   ORDER BY w.open_cases, w.last_assigned_at, w.id`;
@@ -40,7 +37,7 @@ const WALK_STATEMENTS = {
 };
 
 /** Whether the walk stopped at WALK entries with more behind (a covering read of at most WALK + 1 entries). */
-const CUT_SQL = `SELECT count(*) AS n FROM (SELECT 1 FROM staff INDEXED BY staff_pick_idx WHERE ${PICKABLE} LIMIT ${WALK + 1})`;
+const CUT_SQL = `SELECT count(*) AS n FROM (SELECT 1 FROM staff s INDEXED BY staff_pick_idx WHERE ${PICKABLE} LIMIT ${WALK + 1})`;
 
 export function pickAgent(q: Handle, queueId: string, requiredSkills: readonly string[], channel?: string, prefer?: ReadonlySet<number>): Promise<Candidate | null> {
   const sqlite = sqliteOf(q);
