@@ -15,6 +15,7 @@
  *   INTAKE_CPU_PROFILE=/tmp/intake.cpuprofile …                        # and a CPU profile of the timed rounds
  *   INTAKE_CPU_HTTP=1 …                                                # through POST /api/v1/cases in process
  *   INTAKE_CPU_OUTBOX=1 …                                              # the outbox running (notifications performed)
+ *   INTAKE_CPU_GROUP=1 …                                               # each intake committed alone
  *
  * The baseline is the same intakes' wall time: CPU close to wall means the main thread was
  * busy with the intake, not waiting for the machine.
@@ -42,7 +43,8 @@ const HTTP = process.env.INTAKE_CPU_HTTP === '1';
 /** INTAKE_CPU_OUTBOX=1: the outbox runs (each intake's notification is performed, as in a server), not stopped. */
 const OUTBOX = process.env.INTAKE_CPU_OUTBOX === '1';
 const PER_ROUND = 500;
-const GROUP = 20;
+/** INTAKE_CPU_GROUP=1: intakes one after the other, each committed alone (as at c=1), not in groups of 20. */
+const GROUP = Number(process.env.INTAKE_CPU_GROUP ?? 20);
 const INPUTS = INTAKE_INPUTS;
 
 /** The main thread's CPU time so far, µs (schedstat: ns on the CPU). */

@@ -11,7 +11,7 @@ import { statement } from './fast.js';
 import { holdsYielded, UnitAwaitedIoError } from './unit-rule.js';
 import { REPO_ROOT } from '../repo-root.js';
 import { searchText } from '../text/search-text.js';
-import { indexStaged, searchLater } from './search-staging.js';
+import { indexWaitingAtOpen, searchLater } from './search-staging.js';
 import * as schema from './schema/index.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -31,7 +31,7 @@ export interface OpenDatabaseOptions {
 /**
  * The SQL functions Casebook's schema calls, registered on a connection: `casebook_search_text`,
  * the text the search index's triggers give FTS5 (src/text/search-text.ts; drizzle/0033), and
- * `casebook_search_later`, whether new documents wait for the group's COMMIT (search-staging.ts). A
+ * `casebook_search_later`, whether new documents wait in `search_pending` (search-staging.ts). A
  * connection without it cannot write a case, a message or a customer ("no such function"):
  * every connection that may is opened by `openDatabase`, which registers it; one opened
  * otherwise that writes (a test's second connection, a migration run by hand) calls this.
@@ -80,8 +80,8 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     try {
       // A command-line script of older code refuses a database a newer Casebook migrated, as start-up does.
       migrateSqlite(db, MIGRATIONS_DIR, file === ':memory:' ? null : file);
-      // Documents wait for a COMMIT only inside its transaction; should one ever have been left, it is indexed now.
-      indexStaged(db, true);
+      // Search documents lone commits left waiting when the last server stopped (search-staging.ts).
+      indexWaitingAtOpen(db);
     } catch (error) {
       sqlite.close();
       throw error;

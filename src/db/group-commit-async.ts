@@ -25,7 +25,7 @@ import { statement } from './fast.js';
 import { beginImmediate } from './begin.js';
 import type { Committer, GroupCommitStats, Outcome, Unit } from './group-commit.js';
 import { commitGroup, recordFailure } from './group-outcomes.js';
-import { startStaging } from './search-staging.js';
+import { leaveStaged, stagingEnded, startStaging } from './search-staging.js';
 import { holdsYielded, markYielded, UnitAwaitedIoError } from './unit-rule.js';
 
 /** Why a unit cannot join the transaction open on this connection now (null: it can, as a savepoint). */
@@ -121,7 +121,7 @@ export async function flushAsync(db: Db, committer: Committer, schedule: (db: Db
   }
 }
 
-/** runAlone for an async unit: its own transaction, no savepoint. */
+/** runAlone for an async unit: its own transaction, no savepoint (its new search documents may wait: search-staging.ts). */
 async function runAloneAsync(db: Db, stats: GroupCommitStats, committer: Committer, unit: Unit): Promise<Unit[]> {
   stats.groups++;
   stats.units++;
@@ -131,17 +131,21 @@ async function runAloneAsync(db: Db, stats: GroupCommitStats, committer: Committ
     beforeWrite(db);
     beginImmediate(db);
     committer.open = ++committer.serial;
+    startStaging(db);
     value = unit.async ? await runAsyncUnit(db, committer, unit, true) : runSyncUnit(db, committer, unit, true);
+    leaveStaged(db);
     statement(db, 'COMMIT').run();
   } catch (error) {
     committer.open = 0;
     if (db.$client.inTransaction) statement(db, 'ROLLBACK').run();
     afterWrite(db, error);
+    stagingEnded(db, false);
     unit.reject(error);
     return [];
   } finally {
     writeEnded(db);
   }
+  stagingEnded(db, true);
   committer.open = 0;
   afterWrite(db);
   unit.resolve(value);

@@ -37,7 +37,7 @@ import { statement } from './fast.js';
 import { beginImmediate } from './begin.js';
 import { flushAsync, inSavepointAsync, nestedRefusal } from './group-commit-async.js';
 import { commitGroup, recordFailure } from './group-outcomes.js';
-import { startStaging } from './search-staging.js';
+import { leaveStaged, stagingEnded, startStaging } from './search-staging.js';
 
 export { UnitAwaitedIoError, watched } from './unit-rule.js';
 
@@ -171,17 +171,21 @@ function runAlone(db: Db, stats: GroupCommitStats, unit: Unit): void {
   try {
     beforeWrite(db);
     beginImmediate(db);
+    startStaging(db);
     value = unit.fn();
     if (value instanceof Promise) throw new TypeError('Transaction function cannot return a promise');
+    leaveStaged(db);
     statement(db, 'COMMIT').run();
   } catch (error) {
     if (db.$client.inTransaction) statement(db, 'ROLLBACK').run();
     afterWrite(db, error);
+    stagingEnded(db, false);
     unit.reject(error);
     return;
   } finally {
     writeEnded(db);
   }
+  stagingEnded(db, true);
   afterWrite(db);
   unit.resolve(value);
 }

@@ -7,7 +7,7 @@ import { afterWrite, writeEnded, type Db } from './client.js';
 import { statement } from './fast.js';
 import { isStorageFull } from './faults.js';
 import type { Outcome, Unit } from './group-commit.js';
-import { indexStaged, stopStaging } from './search-staging.js';
+import { indexStaged, stagingEnded } from './search-staging.js';
 
 /**
  * Records the failure of the unit just run (the last of `outcomes` to be). `lost`: SQLite rolled
@@ -26,14 +26,16 @@ export function recordFailure(db: Db, outcomes: Outcome[], error: unknown): { lo
  * Commits the group's transaction, if SQLite still has it open, and answers each unit with its
  * outcome — a failed COMMIT fails every unit that had succeeded. `full`: a unit was refused for
  * lack of space, so this commit (of smaller units) proves nothing about space. The group's new
- * search documents go into the index first (search-staging.ts). The transaction is over for the
+ * search documents (and those lone commits left waiting) go into the index first (search-staging.ts). The transaction is over for the
  * write guard before any unit is answered (writeEnded).
  */
 export function commitGroup(db: Db, units: Unit[], outcomes: Outcome[], full: boolean): void {
+  let committed = false;
   if (db.$client.inTransaction) {
     try {
       indexStaged(db);
       statement(db, 'COMMIT').run();
+      committed = true;
       if (!full && outcomes.some((outcome) => outcome.ok)) afterWrite(db);
     } catch (error) {
       if (db.$client.inTransaction) statement(db, 'ROLLBACK').run();
@@ -42,7 +44,7 @@ export function commitGroup(db: Db, units: Unit[], outcomes: Outcome[], full: bo
     }
   }
   writeEnded(db);
-  stopStaging(db);
+  stagingEnded(db, committed);
   units.forEach((unit, j) => {
     const outcome = outcomes[j]!;
     if (outcome.ok) unit.resolve(outcome.value);

@@ -3,16 +3,21 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/support/harness.js';
 import { openDatabase, type Db } from './client.js';
 import { groupCommit, groupCommitAsync } from './group-commit.js';
+import { documentsWaiting, indexWaiting, WAITING_BATCH } from './search-staging.js';
 
 // The search index inside a group commit (search-staging.ts): on a real database with the real
 // migrations and triggers, written through the group committer as the server writes.
 let db: Db;
+let file: string;
 beforeEach(() => {
-  db = openDatabase(path.join(tempDir('search-staging'), 'casebook.db'));
+  file = path.join(tempDir('search-staging'), 'casebook.db');
+  db = openDatabase(file);
   // Segments stay as written (no merging), so that a test can count them.
   db.$client.exec("INSERT INTO search_fts(search_fts, rank) VALUES ('automerge', 0); INSERT INTO search_fts(search_fts, rank) VALUES ('crisismerge', 200)");
 });
-afterEach(() => db.$client.close());
+afterEach(() => {
+  if (db.$client.open) db.$client.close();
+});
 
 const AT = Date.UTC(2026, 11, 5, 9);
 
@@ -120,5 +125,110 @@ describe('documents written outside a group commit', () => {
     const id = addCase(addCustomer('fay@example.com', 'Fay Flint'), 'Modem lights blinking');
     expect(found('modem')).toEqual([caseDoc(id)]);
     expect(waiting()).toBe(0);
+  });
+});
+
+describe('new documents of a lone commit', () => {
+  /** One command committed by itself (nothing else queued in its turn), as an intake at c=1. */
+  const alone = <T>(fn: () => T) => groupCommit(db, fn);
+
+  it('wait in search_pending after its COMMIT; the connection knows, and a unit moves them into the index', async () => {
+    const id = await alone(() => addCase(addCustomer('gus@example.com', 'Gus Garnet'), 'Router keeps rebooting'));
+    expect(waiting()).toBe(2); // the case and its customer
+    expect(found('router')).toEqual([]);
+    expect(documentsWaiting(db)).toBe(true);
+
+    await alone(() => indexWaiting(db));
+    expect(waiting()).toBe(0);
+    expect(documentsWaiting(db)).toBe(false);
+    expect(found('router')).toEqual([caseDoc(id)]);
+    expect(found('garnet')).toHaveLength(1);
+    integrityCheck();
+  });
+
+  it('go into the index all together, one segment, with the commit that makes WAITING_BATCH wait', async () => {
+    const before = dataRows();
+    const ids: number[] = [];
+    const customer = addCustomer('hal@example.com', 'Hal Hematite'); // indexed at once: written outside the committer
+    for (let i = 0; i < WAITING_BATCH - 1; i++) ids.push(await alone(() => addCase(customer, `Scanner number${i} offline`)));
+    expect(waiting()).toBe(WAITING_BATCH - 1);
+    expect(found('scanner')).toEqual([]);
+    ids.push(await alone(() => addCase(customer, `Scanner number${WAITING_BATCH - 1} offline`)));
+    expect(waiting()).toBe(0);
+    expect(documentsWaiting(db)).toBe(false);
+    expect(found('scanner')).toEqual(ids.map(caseDoc));
+    expect(found('number5')).toEqual([caseDoc(ids[5]!)]);
+    // One segment of 32 small documents is a leaf or two; a segment per document was 32 rows or more.
+    expect(dataRows() - before).toBeLessThanOrEqual(4);
+    integrityCheck();
+  });
+
+  it('go into the index with the next group commit, with the group\'s own', async () => {
+    const lone = await alone(() => addCase(addCustomer('ida@example.com', 'Ida Iolite'), 'Printer tray stuck'));
+    const grouped = await Promise.all([
+      groupCommit(db, () => addCase(addCustomer('jo@example.com', 'Jo Jasper'), 'Printer toner empty')),
+      groupCommit(db, () => db.$client.prepare('SELECT 1').get()),
+    ]);
+    expect(waiting()).toBe(0);
+    expect(documentsWaiting(db)).toBe(false);
+    expect(found('printer')).toEqual([caseDoc(lone), caseDoc(grouped[0] as number)]);
+    integrityCheck();
+  });
+
+  it('changed or deleted while waiting are indexed as they are, or not at all', async () => {
+    const changed = await alone(() => addCase(addCustomer('kit@example.com', 'Kit Kyanite'), 'Invoice walrus missing'));
+    const deleted = await alone(() => addCase(addCustomer('lu@example.com', 'Lu Lapis'), 'Invoice narwhal missing'));
+    await alone(() => {
+      db.$client.prepare('UPDATE cases SET subject = ? WHERE id = ?').run('Invoice penguin missing', changed);
+      db.$client.prepare("UPDATE customers SET name = 'Kit Topaz' WHERE email = 'kit@example.com'").run();
+      db.$client.prepare('DELETE FROM cases WHERE id = ?').run(deleted);
+      db.$client.prepare("DELETE FROM customers WHERE email = 'lu@example.com'").run();
+    });
+    expect(found('penguin')).toEqual([caseDoc(changed)]); // changed: indexed at once, out of search_pending
+    expect(waiting()).toBe(0);
+    await alone(() => indexWaiting(db));
+    expect(found('walrus')).toEqual([]);
+    expect(found('narwhal')).toEqual([]);
+    expect(found('topaz')).toHaveLength(1);
+    expect(found('kyanite')).toEqual([]);
+    expect(found('lapis')).toEqual([]);
+    expect(found('invoice')).toEqual([caseDoc(changed)]);
+    integrityCheck();
+  });
+
+  it('of a command that fails are never left waiting; what waited before still does', async () => {
+    const kept = await alone(() => addCase(addCustomer('mo@example.com', 'Mo Malachite'), 'Keyboard sticky keys'));
+    await expect(
+      alone(() => {
+        addCase(addCustomer('ned@example.com', 'Ned Nephrite'), 'Keyboard missing keys');
+        throw new Error('the command fails after writing');
+      }),
+    ).rejects.toThrow('the command fails');
+    expect(waiting()).toBe(2);
+    expect(documentsWaiting(db)).toBe(true);
+    // A move rolled back with its command leaves them waiting, and the connection knows.
+    await expect(
+      alone(() => {
+        indexWaiting(db);
+        throw new Error('rolled back after the move');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(waiting()).toBe(2);
+    expect(documentsWaiting(db)).toBe(true);
+    await alone(() => indexWaiting(db));
+    expect(found('keyboard')).toEqual([caseDoc(kept)]);
+    expect(found('nephrite')).toEqual([]);
+    integrityCheck();
+  });
+
+  it('left waiting when the server stopped go into the index when the database is opened again', async () => {
+    const id = await alone(() => addCase(addCustomer('ola@example.com', 'Ola Olivine'), 'Webcam image frozen'));
+    expect(waiting()).toBe(2);
+    db.$client.close();
+    db = openDatabase(file);
+    expect(waiting()).toBe(0);
+    expect(found('webcam')).toEqual([caseDoc(id)]);
+    expect(found('olivine')).toHaveLength(1);
+    integrityCheck();
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The search index inside a group commit (SQLite only; drizzle/0042_search_pending.sql).
+ * The search index behind group commit (SQLite only; drizzle/0042_search_pending.sql).
  *
  * FTS5 writes the terms it holds in memory out to disk as a new segment at every savepoint of
  * the transaction, and SQLite opens one for every statement that may fail half-way (a
@@ -8,50 +8,134 @@
  * the next statement, later merged with the others (measured: an FTS5 document costs ~3 times
  * as much written that way; docs/performance.md "Issue 11 on 2026-12-05").
  *
- * So while a group's transaction is open on a connection, the insert triggers of cases and
- * customers put their search documents into `search_pending` (a plain table: a unit rolled back
- * takes its documents with it), and `indexStaged` moves them into the index in one statement
- * just before the COMMIT: one segment for the whole group. Every other write indexes at once,
- * as before; the SQL function `casebook_search_later()` tells the triggers which applies.
+ * So while a transaction of the group committer is open on a connection, the insert triggers of
+ * cases and customers put their search documents into `search_pending` (a plain table: a unit
+ * rolled back takes its documents with it), and they move into the index in one statement:
+ * - a group's documents just before its COMMIT (`indexStaged`): one segment for the group,
+ *   with whatever lone commits left waiting;
+ * - a lone commit's (one unit: nothing to share a segment with) wait, committed, in
+ *   `search_pending` (`leaveStaged`) until WAITING_BATCH of them wait, or a group commits, or
+ *   a search is about to read the index (src/search/index-current.ts), or the database is opened
+ *   (`indexWaitingAtOpen`). A document indexed alone wrote ~5 pages of FTS5's segments,
+ *   structure and merges at every lone intake (docs/performance.md "Issue 11 on 2026-12-06").
+ * Every other write (a `transaction()` of its own: seeds, imports, scripts) indexes at once; the
+ * SQL function `casebook_search_later()` tells the triggers which applies. The update and
+ * delete triggers take a document still waiting out of `search_pending` instead of telling the
+ * index to forget what it never held, so a case changed or erased while its document waits is
+ * indexed as it is, or not at all.
  */
 import type { Database as Sqlite } from 'better-sqlite3';
 import { statement } from './fast.js';
 import type { Db } from './client.js';
 
-/**
- * Connections with a group commit's transaction open now: their new documents wait (see
- * above); true once a trigger has asked (a document may be waiting).
- */
-const staging = new WeakMap<Sqlite, boolean>();
+/** Lone commits' documents left waiting before the commit of the next one moves them all. */
+export const WAITING_BATCH = 32;
 
-/** `casebook_search_later()` on this connection: 1 while its group commit stages, else 0. */
+interface Staging {
+  /** A transaction of the group committer is open: new documents wait in `search_pending`. */
+  open: boolean;
+  /** A trigger asked since it began, or since the last move (a document of its own may be waiting). */
+  asked: boolean;
+  /** Waiting documents moved into the index in it (perhaps in a savepoint rolled back since). */
+  moved: boolean;
+  /** What its COMMIT leaves in `search_pending`, counted before it: documents, none, or as before (not looked). */
+  leaves: 'documents' | 'none' | null;
+  /** Committed transactions left documents waiting (until one moves them). */
+  waiting: boolean;
+}
+
+const connections = new WeakMap<Sqlite, Staging>();
+
+function stagingOf(sqlite: Sqlite): Staging {
+  let staging = connections.get(sqlite);
+  if (!staging) connections.set(sqlite, (staging = { open: false, asked: false, moved: false, leaves: null, waiting: false }));
+  return staging;
+}
+
+/** `casebook_search_later()` on this connection: 1 while a transaction of its group committer stages, else 0. */
 export function searchLater(sqlite: Sqlite): number {
-  if (!staging.has(sqlite)) return 0;
-  staging.set(sqlite, true);
+  const staging = connections.get(sqlite);
+  if (!staging?.open) return 0;
+  staging.asked = true;
   return 1;
 }
 
-/** From here until `indexStaged` (or `stopStaging`), new documents on this connection wait in `search_pending`. */
+/** From here until `indexStaged` or `leaveStaged`, new documents on this connection wait in `search_pending`. */
 export function startStaging(db: Db): void {
-  staging.set(db.$client, false);
-}
-
-/** No longer staging (the transaction was lost: SQLite rolled the waiting documents back with it). */
-export function stopStaging(db: Db): void {
-  staging.delete(db.$client);
+  const staging = stagingOf(db.$client);
+  staging.open = true;
+  staging.asked = false;
+  staging.moved = false;
+  staging.leaves = null;
 }
 
 const MOVE = `INSERT INTO search_fts(rowid, subject, body, name, email, organization)
   SELECT rowid, subject, body, name, email, organization FROM search_pending ORDER BY rowid`;
 
-/**
- * Moves the documents waiting in `search_pending` into the index, in the transaction about to
- * commit (in rowid order: FTS5 keeps them as one segment), and stops staging. `asked`: whether
- * a trigger asked since staging started (else nothing can be waiting).
- */
-export function indexStaged(db: Db, asked = staging.get(db.$client) === true): void {
-  staging.delete(db.$client);
-  if (!asked || statement(db, 'SELECT 1 FROM search_pending LIMIT 1').pluck().get() === undefined) return;
+/** Every waiting document into the index (in rowid order: FTS5 keeps them as one segment), in the open transaction. */
+function moveWaiting(db: Db, staging: Staging): void {
+  staging.moved = true;
+  staging.asked = false;
+  if (statement(db, 'SELECT 1 FROM search_pending LIMIT 1').pluck().get() === undefined) return;
   statement(db, MOVE).run();
   statement(db, 'DELETE FROM search_pending').run();
+}
+
+/** Before a group's COMMIT: its new documents, and those lone commits left waiting, into the index. */
+export function indexStaged(db: Db): void {
+  const staging = stagingOf(db.$client);
+  staging.open = false;
+  if (staging.asked || staging.waiting) moveWaiting(db, staging);
+  staging.leaves = 'none';
+}
+
+/**
+ * Before a lone transaction's COMMIT: its new documents stay waiting, unless WAITING_BATCH
+ * wait now: then they all go into the index.
+ */
+export function leaveStaged(db: Db): void {
+  const staging = stagingOf(db.$client);
+  staging.open = false;
+  if (!staging.asked && !staging.moved) return; // search_pending as before, but for documents changed or deleted while waiting
+  const count = statement(db, `SELECT count(*) FROM (SELECT 1 FROM search_pending LIMIT ${WAITING_BATCH})`).pluck().get() as number;
+  if (count >= WAITING_BATCH) moveWaiting(db, staging);
+  staging.leaves = count > 0 && count < WAITING_BATCH ? 'documents' : 'none';
+}
+
+/** Every waiting document into the index, inside the unit of group commit running now on `db`. */
+export function indexWaiting(db: Db): void {
+  moveWaiting(db, stagingOf(db.$client));
+}
+
+/** The group committer's transaction is over: `committed`, or rolled back (search_pending as it was before). */
+export function stagingEnded(db: Db, committed: boolean): void {
+  const staging = connections.get(db.$client);
+  if (!staging) return;
+  if (committed && staging.leaves !== null) staging.waiting = staging.leaves === 'documents';
+  staging.open = false;
+  staging.asked = false;
+  staging.moved = false;
+  staging.leaves = null;
+}
+
+/**
+ * Whether documents may be waiting on this connection: left by committed transactions, or new
+ * in the transaction open now (src/search/index-current.ts moves them before a search).
+ */
+export function documentsWaiting(db: Db): boolean {
+  const staging = connections.get(db.$client);
+  return staging !== undefined && (staging.waiting || (staging.open && staging.asked));
+}
+
+/**
+ * At start-up: documents a server left waiting when it stopped go into the index, in one
+ * transaction (the move and the delete together, or neither).
+ */
+export function indexWaitingAtOpen(db: Db): void {
+  const sqlite = db.$client;
+  if (statement(db, 'SELECT 1 FROM search_pending LIMIT 1').pluck().get() === undefined) return;
+  sqlite.transaction(() => {
+    statement(db, MOVE).run();
+    statement(db, 'DELETE FROM search_pending').run();
+  }).immediate();
 }

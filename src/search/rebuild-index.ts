@@ -12,7 +12,7 @@ const TYPES = MESSAGE_TYPES.map((t) => `'${t}'`).join(', ');
 
 export const REBUILD_SEARCH_INDEX = [
   "INSERT INTO search_fts(search_fts) VALUES ('delete-all')",
-  // Documents waiting for a group's COMMIT (src/db/search-staging.ts) are among those indexed below.
+  // Documents waiting in search_pending (src/db/search-staging.ts) are among those indexed below.
   'DELETE FROM search_pending',
   'INSERT INTO search_fts(rowid, name, email, organization) SELECT -id, casebook_search_text(name), casebook_search_text(email), casebook_search_text(organization) FROM customers',
   'INSERT INTO search_fts(rowid, subject, body) SELECT id << 20, casebook_search_text(subject), casebook_search_text(description) FROM cases',

@@ -13,6 +13,7 @@ import type { Handle } from '../db/store/index.js';
 import { caseConditions, type CaseConditions } from './case-conditions.js';
 import { caseHits, type CaseHit } from './case-hits.js';
 import { hasFilters, parseQuery, type ParsedQuery } from './parse-query.js';
+import { searchIndexCurrent } from './index-current.js';
 import { searchQueries, type Words } from './queries.js';
 import { searchCasesByFilters, searchCasesByText, type CasePage, type SearchCasesOptions } from './search-cases.js';
 import { searchCustomers, searchLibrary, type CustomerHit, type LibraryHit } from './search-people.js';
@@ -69,8 +70,12 @@ async function byText(q: Handle, principal: Principal, words: Words, conditions:
   }
 }
 
-/** The search, on the storage port: statements each by itself (no snapshot: a page of results, as before). */
-export function search(services: Services, principal: Principal, request: SearchRequest): Promise<SearchResult> {
+/**
+ * The search, on the storage port: statements each by itself (no snapshot: a page of results, as
+ * before), on an index holding every committed case and customer (index-current.ts).
+ */
+export async function search(services: Services, principal: Principal, request: SearchRequest): Promise<SearchResult> {
+  await searchIndexCurrent(services);
   return services.store.query((q) => searchOn(q, services, principal, request));
 }
 

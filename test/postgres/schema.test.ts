@@ -20,7 +20,7 @@ import { startPostgres, type PostgresCluster } from '../support/postgres.js';
 
 /**
  * SQLite tables with no PostgreSQL counterpart: FTS5's (search_documents on PostgreSQL), the
- * search documents waiting for a group's COMMIT (src/db/search-staging.ts) and SQLite's own.
+ * search documents waiting to be indexed (src/db/search-staging.ts) and SQLite's own.
  */
 const FTS_TABLES = ['problems_fts', 'problems_fts_config', 'problems_fts_data', 'problems_fts_docsize', 'problems_fts_idx', 'search_fts', 'search_fts_config', 'search_fts_data', 'search_fts_idx', 'search_pending'];
 /** Triggers that sleep on SQLite, kept there (src/db/dormant-triggers.ts). */

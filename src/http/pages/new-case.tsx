@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { caseRef } from '../../cases/case-ref.js';
 import { createCallCase } from '../../cases/create-call-case.js';
 import { findCustomers } from '../../cases/find-customers.js';
+import { searchIndexCurrent } from '../../search/index-current.js';
 import { CALL_CHANNELS } from '../../cases/log-call.js';
 import { PRIORITIES } from '../../db/schema/index.js';
 import { eq } from 'drizzle-orm';
@@ -40,7 +41,10 @@ const newCaseForm = z
 
 async function dataOf(c: PageContext, find: string): Promise<NewCaseData> {
   const text = find.trim().slice(0, 200);
-  return { find: text, found: text ? await c.get('services').store.query((q) => findCustomers(q, text)) : [] };
+  if (!text) return { find: text, found: [] };
+  const services = c.get('services');
+  await searchIndexCurrent(services);
+  return { find: text, found: await services.store.query((q) => findCustomers(q, text)) };
 }
 
 export function newCasePages(): Hono<PageEnv> {

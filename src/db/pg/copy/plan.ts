@@ -17,7 +17,7 @@ import * as pgSchema from '../schema.js';
 /**
  * SQLite tables that have no PostgreSQL counterpart and are not copied: FTS5's search indexes
  * and their shadow tables (rebuilt from the copied rows by PostgreSQL's own search), the search
- * documents waiting for a group's COMMIT (empty outside one: src/db/search-staging.ts), the
+ * documents waiting to be indexed (src/db/search-staging.ts: their cases and customers are copied), the
  * SQL of SQLite's sleeping triggers (src/db/dormant-triggers.ts: PostgreSQL keeps its own), SQLite's
  * bookkeeping (AUTOINCREMENT counters: read for the identities, not copied; ANALYZE's
  * statistics) and drizzle's journal (PostgreSQL has its own, written by migratePostgres).
