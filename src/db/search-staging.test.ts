@@ -221,6 +221,22 @@ describe('new documents of a lone commit', () => {
     integrityCheck();
   });
 
+  it('left waiting while another connection holds the write lock at open: that connection knows they wait', async () => {
+    const id = await alone(() => addCase(addCustomer('pia@example.com', 'Pia Peridot'), 'Headset crackles'));
+    db.$client.prepare('BEGIN IMMEDIATE').run(); // a busy server's transaction
+    const script = openDatabase(file, { busyTimeoutMs: 20 });
+    db.$client.prepare('COMMIT').run();
+    try {
+      expect(waiting()).toBe(2);
+      expect(documentsWaiting(script)).toBe(true);
+      await groupCommit(script, () => indexWaiting(script));
+      expect(script.$client.prepare("SELECT rowid FROM search_fts WHERE search_fts MATCH 'headset'").pluck().all()).toEqual([caseDoc(id)]);
+      expect(waiting()).toBe(0);
+    } finally {
+      script.$client.close();
+    }
+  });
+
   it('left waiting when the server stopped go into the index when the database is opened again', async () => {
     const id = await alone(() => addCase(addCustomer('ola@example.com', 'Ola Olivine'), 'Webcam image frozen'));
     expect(waiting()).toBe(2);

@@ -129,13 +129,20 @@ export function documentsWaiting(db: Db): boolean {
 
 /**
  * At start-up: documents a server left waiting when it stopped go into the index, in one
- * transaction (the move and the delete together, or neither).
+ * transaction (the move and the delete together, or neither). A connection opened while
+ * another process holds the write lock past the busy timeout (a command-line script beside a
+ * busy server) leaves them to that server, and moves them itself before its own searches.
  */
 export function indexWaitingAtOpen(db: Db): void {
   const sqlite = db.$client;
   if (statement(db, 'SELECT 1 FROM search_pending LIMIT 1').pluck().get() === undefined) return;
-  sqlite.transaction(() => {
-    statement(db, MOVE).run();
-    statement(db, 'DELETE FROM search_pending').run();
-  }).immediate();
+  try {
+    sqlite.transaction(() => {
+      statement(db, MOVE).run();
+      statement(db, 'DELETE FROM search_pending').run();
+    }).immediate();
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error;
+    stagingOf(sqlite).waiting = true;
+  }
 }
