@@ -64,6 +64,13 @@ describe('/cases/new', () => {
     expect(none).toContain('name="find" value="+44207946"');
   });
 
+  it('finds a customer the moment after a request created them (their search document written by a lone commit)', async () => {
+    await createCase(h.services, { customer: { email: 'quinn.quillon@example.net', name: 'Quinn Quillon' }, subject: 'Line keeps dropping', description: 'Every few minutes.' }, ADMIN);
+    const fragment = await (await desk.get('/cases/new?find=quillon', { htmx: true })).text();
+    expect(fragment).toContain('Quinn Quillon');
+    expect(fragment).toContain('quinn.quillon@example.net');
+  });
+
   it('logs a call for a found customer through the normal intake, the call on the timeline (without JavaScript: post and redirect)', async () => {
     const res = await desk.post('/cases/new', { find: 'chloe', customer: String(chloe.id), channel: 'phone', subject: 'Refund for a double charge', duration: '12:30', notes: 'Charged twice for the March invoice; wants a refund.', priority: '' });
     expect(res.status).toBe(303);
