@@ -22,7 +22,8 @@
  * SQL function `casebook_search_later()` tells the triggers which applies. The update and
  * delete triggers take a document still waiting out of `search_pending` instead of telling the
  * index to forget what it never held, so a case changed or erased while its document waits is
- * indexed as it is, or not at all.
+ * indexed as it is, or not at all. (drizzle/0042's comment, "nothing waits here after a COMMIT",
+ * predates the lone commits' waiting documents.)
  */
 import type { Database as Sqlite } from 'better-sqlite3';
 import { statement } from './fast.js';
