@@ -8,7 +8,9 @@
  * figure: on a shared machine the others' load only ever adds. Then, in passes of their own
  * (they slow the intake down), statement executions per intake (better-sqlite3's statement
  * methods wrapped) and promises created per intake (an async_hooks `init` hook: each is at
- * least one microtask turn when awaited).
+ * least one microtask turn when awaited). In `npm run bench` the same again with each intake
+ * committed alone, one after the other (c=1's case: its own BEGIN and COMMIT, its search
+ * documents left waiting: src/db/search-staging.ts).
  *
  *   npm run bench -- --filter intake-cpu
  *   INTAKE_CPU_ROUNDS=15 node --import tsx bench/intake-cpu.bench.ts   # alone, prints one line
@@ -43,8 +45,10 @@ const HTTP = process.env.INTAKE_CPU_HTTP === '1';
 /** INTAKE_CPU_OUTBOX=1: the outbox runs (each intake's notification is performed, as in a server), not stopped. */
 const OUTBOX = process.env.INTAKE_CPU_OUTBOX === '1';
 const PER_ROUND = 500;
-/** INTAKE_CPU_GROUP=1: intakes one after the other, each committed alone (as at c=1), not in groups of 20. */
-const GROUP = Number(process.env.INTAKE_CPU_GROUP ?? 20);
+/** Intakes started together: one group commit each (as requests arriving in one turn). */
+const GROUP = 20;
+/** INTAKE_CPU_GROUP=1 (run alone): intakes one after the other, each committed alone (as at c=1). */
+const GROUP_ALONE = Number(process.env.INTAKE_CPU_GROUP ?? GROUP);
 const INPUTS = INTAKE_INPUTS;
 
 /** The main thread's CPU time so far, µs (schedstat: ns on the CPU). */
@@ -68,7 +72,7 @@ export interface IntakeCpu {
   promises: number;
 }
 
-export async function measureIntakeCpu(rounds = ROUNDS): Promise<IntakeCpu> {
+export async function measureIntakeCpu(rounds = ROUNDS, group = GROUP): Promise<IntakeCpu> {
   const dir = tempDir('casebook-intake-cpu-');
   const file = path.join(dir, 'intake.db');
   await prepareStore(file);
@@ -92,7 +96,7 @@ export async function measureIntakeCpu(rounds = ROUNDS): Promise<IntakeCpu> {
     await res.arrayBuffer();
   };
   const round = async (count: number) => {
-    for (let done = 0; done < count; done += GROUP) await Promise.all(Array.from({ length: GROUP }, one));
+    for (let done = 0; done < count; done += group) await Promise.all(Array.from({ length: group }, one));
     if (OUTBOX) await services.outbox.idle();
   };
   try {
@@ -164,22 +168,25 @@ function summary(r: IntakeCpu): string {
 const bench: Bench = {
   name: 'intake CPU in process',
   async run(ctx): Promise<BenchRow[]> {
-    const r = await measureIntakeCpu();
-    ctx.log(summary(r));
-    return [
-      {
-        figure: `createCase in groups of ${GROUP}, main-thread CPU per intake (best of ${r.mainRounds.length} rounds of ${PER_ROUND})`,
+    const rows: BenchRow[] = [];
+    // In groups of 20 (c=50's case), then each committed alone (c=1's: BEGIN and COMMIT per intake).
+    for (const group of [GROUP, 1]) {
+      const r = await measureIntakeCpu(ROUNDS, group);
+      ctx.log(`${group === 1 ? 'alone' : `groups of ${group}`}: ${summary(r)}`);
+      rows.push({
+        figure: `createCase ${group === 1 ? 'committed alone, one after the other' : `in groups of ${group}`}, main-thread CPU per intake (best of ${r.mainRounds.length} rounds of ${PER_ROUND})`,
         ms: Math.min(...r.mainRounds) / 1000,
         baseline: 'wall time per intake (best round)',
         baselineMs: Math.min(...r.wallRounds) / 1000,
         note: `${r.statements.toFixed(1)} statements, ${r.promises.toFixed(0)} promises per intake`,
-      },
-    ];
+      });
+    }
+    return rows;
   },
 };
 export default bench;
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const r = await measureIntakeCpu();
+  const r = await measureIntakeCpu(ROUNDS, GROUP_ALONE);
   process.stdout.write(`${summary(r)}\n`);
 }
