@@ -221,6 +221,21 @@ describe('new documents of a lone commit', () => {
     integrityCheck();
   });
 
+  it('brought back by a move rolled back with its unit go into the index at the group\'s COMMIT', async () => {
+    const [id] = await Promise.allSettled([
+      groupCommit(db, () => addCase(addCustomer('rae@example.com', 'Rae Rhodonite'), 'Monitor flickers')),
+      groupCommit(db, () => {
+        indexWaiting(db); // a search inside a unit moves the group's documents so far…
+        throw new Error('…and the unit fails: its savepoint puts them back');
+      }),
+    ]);
+    expect(id.status).toBe('fulfilled');
+    expect(waiting()).toBe(0);
+    expect(documentsWaiting(db)).toBe(false);
+    expect(found('monitor')).toEqual([caseDoc((id as PromiseFulfilledResult<number>).value)]);
+    integrityCheck();
+  });
+
   it('left waiting while another connection holds the write lock at open: that connection knows they wait', async () => {
     const id = await alone(() => addCase(addCustomer('pia@example.com', 'Pia Peridot'), 'Headset crackles'));
     db.$client.prepare('BEGIN IMMEDIATE').run(); // a busy server's transaction

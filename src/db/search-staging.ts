@@ -82,11 +82,15 @@ function moveWaiting(db: Db, staging: Staging): void {
   statement(db, 'DELETE FROM search_pending').run();
 }
 
-/** Before a group's COMMIT: its new documents, and those lone commits left waiting, into the index. */
+/**
+ * Before a group's COMMIT: its new documents, and those lone commits left waiting, into the
+ * index. A move made earlier in the transaction may have been rolled back with its unit's
+ * savepoint, bringing documents back: so the table is looked at again then.
+ */
 export function indexStaged(db: Db): void {
   const staging = stagingOf(db.$client);
   staging.open = false;
-  if (staging.asked || staging.waiting) moveWaiting(db, staging);
+  if (staging.asked || staging.moved || staging.waiting) moveWaiting(db, staging);
   staging.leaves = 'none';
 }
 
@@ -125,7 +129,8 @@ export function stagingEnded(db: Db, committed: boolean): void {
  */
 export function documentsWaiting(db: Db): boolean {
   const staging = connections.get(db.$client);
-  return staging !== undefined && (staging.waiting || (staging.open && staging.asked));
+  // A move earlier in the open transaction may have been rolled back with a savepoint: looked at again.
+  return staging !== undefined && (staging.waiting || (staging.open && (staging.asked || staging.moved)));
 }
 
 /**
