@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/support/harness.js';
 import { openDatabase, type Db } from './client.js';
-import { groupCommit, groupCommitAsync } from './group-commit.js';
+import { groupCommit, groupCommitAsync, setGroupSlice } from './group-commit.js';
 import { documentsWaiting, indexWaiting, WAITING_BATCH } from './search-staging.js';
 
 // The search index inside a group commit (search-staging.ts): on a real database with the real
@@ -12,6 +12,9 @@ let file: string;
 beforeEach(() => {
   file = path.join(tempDir('search-staging'), 'casebook.db');
   db = openDatabase(file);
+  // Every unit of a turn in one group, however loaded the machine: a group cut short by its time
+  // slice would leave its last unit to commit alone, and its documents to wait (tested below).
+  setGroupSlice(db, 60_000);
   // Segments stay as written (no merging), so that a test can count them.
   db.$client.exec("INSERT INTO search_fts(search_fts, rank) VALUES ('automerge', 0); INSERT INTO search_fts(search_fts, rank) VALUES ('crisismerge', 200)");
 });
