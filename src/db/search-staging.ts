@@ -73,13 +73,20 @@ export function startStaging(db: Db): void {
 const MOVE = `INSERT INTO search_fts(rowid, subject, body, name, email, organization)
   SELECT rowid, subject, body, name, email, organization FROM search_pending ORDER BY rowid`;
 
+const anyWaiting = (db: Db) => statement(db, 'SELECT 1 FROM search_pending LIMIT 1').pluck().get() !== undefined;
+
 /** Every waiting document into the index (in rowid order: FTS5 keeps them as one segment), in the open transaction. */
+function moveAll(db: Db): void {
+  if (!anyWaiting(db)) return;
+  statement(db, MOVE).run();
+  statement(db, 'DELETE FROM search_pending').run();
+}
+
+/** moveAll by the group committer's transaction: what it did is known at its end (stagingEnded). */
 function moveWaiting(db: Db, staging: Staging): void {
   staging.moved = true;
   staging.asked = false;
-  if (statement(db, 'SELECT 1 FROM search_pending LIMIT 1').pluck().get() === undefined) return;
-  statement(db, MOVE).run();
-  statement(db, 'DELETE FROM search_pending').run();
+  moveAll(db);
 }
 
 /**
@@ -141,12 +148,9 @@ export function documentsWaiting(db: Db): boolean {
  */
 export function indexWaitingAtOpen(db: Db): void {
   const sqlite = db.$client;
-  if (statement(db, 'SELECT 1 FROM search_pending LIMIT 1').pluck().get() === undefined) return;
+  if (!anyWaiting(db)) return; // no write transaction at every start-up
   try {
-    sqlite.transaction(() => {
-      statement(db, MOVE).run();
-      statement(db, 'DELETE FROM search_pending').run();
-    }).immediate();
+    sqlite.transaction(() => moveAll(db)).immediate();
   } catch (error) {
     if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error;
     stagingOf(sqlite).waiting = true;
