@@ -4,6 +4,8 @@ import { tempDir } from '../../test/support/harness.js';
 import { openDatabase, type Db } from './client.js';
 import { groupCommit, groupCommitAsync, setGroupSlice } from './group-commit.js';
 import { documentsWaiting, indexWaiting, WAITING_BATCH } from './search-staging.js';
+import { openServerDatabase } from './startup.js';
+import { createLogger } from '../logger.js';
 
 // The search index inside a group commit (search-staging.ts): on a real database with the real
 // migrations and triggers, written through the group committer as the server writes.
@@ -253,6 +255,17 @@ describe('new documents of a lone commit', () => {
     } finally {
       script.$client.close();
     }
+  });
+
+  it('left when the server was killed go into the index at its next start-up (openServerDatabase)', async () => {
+    const id = await alone(() => addCase(addCustomer('sol@example.com', 'Sol Sodalite'), 'Speaker rattles'));
+    expect(waiting()).toBe(2);
+    db.$client.close(); // what kill -9 leaves: the documents committed in search_pending
+    db = (await openServerDatabase(file, { busyTimeoutMs: 1000, logger: createLogger('silent'), integrityWaitMs: 0 })).db;
+    expect(waiting()).toBe(0);
+    expect(found('speaker')).toEqual([caseDoc(id)]);
+    expect(found('sodalite')).toHaveLength(1);
+    integrityCheck();
   });
 
   it('left waiting when the server stopped go into the index when the database is opened again', async () => {

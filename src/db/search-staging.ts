@@ -132,7 +132,9 @@ export function stagingEnded(db: Db, committed: boolean): void {
 
 /**
  * Whether documents may be waiting on this connection: left by committed transactions, or new
- * in the transaction open now (src/search/index-current.ts moves them before a search).
+ * in the transaction open now (src/search/index-current.ts moves them before a search). What an
+ * earlier process left is moved when the database is opened (`indexWaitingAtOpen`: openDatabase,
+ * and the server's start-up, startup.ts).
  */
 export function documentsWaiting(db: Db): boolean {
   const staging = connections.get(db.$client);

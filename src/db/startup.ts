@@ -15,6 +15,7 @@
 import Database from 'better-sqlite3';
 import { DatabaseAccessError, databaseAccessError } from './access.js';
 import { MIGRATIONS_DIR, openDatabase, type Db } from './client.js';
+import { indexWaitingAtOpen } from './search-staging.js';
 import { migrateSqlite } from './migrate.js';
 import { assertCasebookDatabase, inspectDatabaseFile } from './file-check.js';
 import { checkIntegrity, type IntegrityResult } from './integrity.js';
@@ -71,6 +72,8 @@ export async function openServerDatabase(file: string, options: ServerDatabaseOp
   }
   try {
     migrateSqlite(db, MIGRATIONS_DIR, file);
+    // Search documents a stopped (or killed) server left waiting (search-staging.ts), as openDatabase does.
+    indexWaitingAtOpen(db);
   } catch (error) {
     db.$client.close();
     if (error instanceof DatabaseAccessError) throw error;
