@@ -110,6 +110,9 @@ describe('POST /api/v1/users/password-links', () => {
       h.clock.advance(2 * 86_400_000);
       const phone = signedIn(h, nia);
       const laptop = signedIn(h, nia);
+      // On PostgreSQL the session rows are written in the background: both must exist before
+      // anything counts or ends them (CI 46 saw the revoke end one of two).
+      await Promise.all([phone.ready, laptop.ready]);
       const integration = h.tokenFor(nia);
       const minted = await h.api('POST', '/api/v1/tokens', { token: ADMIN_TOKEN, body: { email: 'nia@casebook.test', name: 'CRM churn', scopes: ['churn'] } });
       expect(minted.status).toBe(201);
