@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildNative } from './build-native.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
@@ -55,6 +56,8 @@ async function loadEsbuild() {
 
 /** Builds into `out` (default `dist/`; tests build elsewhere) unless it is current. */
 export async function build({ force = false, quiet = false, out = DIST } = {}) {
+  // The WAL write joining library (native/build/, for every build): at once when current.
+  buildNative({ quiet });
   const OUT = out;
   const STAMP = path.join(OUT, '.build-stamp.json');
   const files = SOURCE_DIRS.flatMap((dir) => sources(path.join(ROOT, dir)));

@@ -10,6 +10,7 @@ import { whileBusy } from './begin.js';
 import { statement } from './fast.js';
 import { holdsYielded, UnitAwaitedIoError } from './unit-rule.js';
 import { REPO_ROOT } from '../repo-root.js';
+import { useWalJoining } from './wal-coalesce.js';
 import { searchText } from '../text/search-text.js';
 import { indexWaitingAtOpen, searchLater } from './search-staging.js';
 import * as schema from './schema/index.js';
@@ -52,6 +53,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   let sqlite: Database.Database | undefined;
   try {
     if (file !== ':memory:') makeFolder(path.dirname(file));
+    useWalJoining(); // before the first connection: every later one writes its WAL through it
     sqlite = new Database(file);
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     sqlite.pragma('journal_mode = WAL');

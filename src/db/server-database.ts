@@ -16,6 +16,7 @@ import { lockFileOf, lockServerDatabase, type ServerLock } from './server-lock.j
 import { openServerDatabase } from './startup.js';
 import type { Store } from './store/index.js';
 import { sqliteStore } from './store/sqlite.js';
+import { useWalJoining } from './wal-coalesce.js';
 
 export interface ServerDatabase {
   dialect: 'sqlite' | 'postgres';
@@ -79,6 +80,8 @@ async function openSqliteForServer(config: ServerDatabaseConfig, logger: Logger)
   }
   // Refuses a damaged, empty or foreign file with one line; `created`: no file was there.
   const { db, created } = await openServerDatabase(config.databasePath, { busyTimeoutMs: config.busyTimeoutMs, logger });
+  const joining = useWalJoining(); // loaded by openDatabase; this only asks how it went
+  if (!joining.on) logger.info('SQLite writes each WAL frame in two system calls: WAL write joining is off', { reason: joining.reason });
   if (unlocked) logger.warn('the server lock file cannot be created: a second server on this database would not be refused', { lockFile: lockFileOf(config.databasePath), reason: unlocked.message });
   const checkpointer = config.walCheckpoints === 'worker' ? startCheckpointer(db, config.databasePath, logger, { walSizeLimit: config.walSizeLimit }) : null;
   const fileWatch = watchDatabaseFile(db, config.databasePath, logger);

@@ -1,0 +1,61 @@
+/**
+ * Compiles native/wal-coalesce.c, the SQLite extension that joins a commit's WAL writes into one
+ * (src/db/wal-coalesce.ts), to native/build/casebook_wal.so. `npm install` (postinstall),
+ * `npm start` and `npm test` (through scripts/build.mjs) run it; it does nothing when the library
+ * is newer than its sources. It compiles against the SQLite headers better-sqlite3 ships (the
+ * same SQLite the server runs).
+ *
+ * No C compiler, or the compile fails: one line on stderr and exit 0. Casebook runs the same
+ * without the library, each WAL frame then written in two system calls as SQLite does.
+ *
+ * Plain JavaScript on purpose: it runs on a fresh clone, from npm's install step.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const SOURCE = path.join(ROOT, 'native', 'wal-coalesce.c');
+export const LIBRARY = path.join(ROOT, 'native', 'build', process.platform === 'darwin' ? 'casebook_wal.dylib' : 'casebook_wal.so');
+
+function sqliteHeaders() {
+  const require = createRequire(path.join(ROOT, 'package.json'));
+  const dir = path.join(path.dirname(require.resolve('better-sqlite3/package.json')), 'deps', 'sqlite3');
+  return fs.existsSync(path.join(dir, 'sqlite3ext.h')) ? dir : null;
+}
+
+const mtime = (file) => fs.statSync(file).mtimeMs;
+
+/** Builds the library unless it is current; returns what happened (never throws for a missing compiler). */
+export function buildNative({ quiet = false } = {}) {
+  const say = (line) => {
+    if (!quiet) process.stderr.write(`${line}\n`);
+  };
+  const headers = sqliteHeaders();
+  if (!headers) {
+    say('casebook: WAL write joining not built: better-sqlite3 has no SQLite headers (deps/sqlite3/sqlite3ext.h); Casebook runs without it');
+    return { built: false, reason: 'no SQLite headers' };
+  }
+  const inputs = [SOURCE, path.join(headers, 'sqlite3ext.h'), fileURLToPath(import.meta.url)];
+  if (fs.existsSync(LIBRARY) && mtime(LIBRARY) >= Math.max(...inputs.map(mtime))) return { built: false, reason: 'current' };
+  const cc = process.env.CC || 'cc';
+  fs.mkdirSync(path.dirname(LIBRARY), { recursive: true });
+  // Written beside and renamed: a server or test starting meanwhile never loads half a file.
+  const partial = `${LIBRARY}.${process.pid}.tmp`;
+  const args = ['-O2', '-fPIC', '-shared', '-Wall', '-I', headers, '-o', partial, SOURCE];
+  if (process.platform === 'darwin') args.splice(2, 1, '-dynamiclib');
+  const run = spawnSync(cc, args, { encoding: 'utf8' });
+  if (run.error || run.status !== 0) {
+    fs.rmSync(partial, { force: true });
+    const why = run.error ? `${cc} not found (${run.error.code})` : `${cc} failed: ${(run.stderr || '').trim().split('\n')[0]}`;
+    say(`casebook: WAL write joining not built (${why}); Casebook runs without it. To build it: apt-get install -y gcc, then npm run build`);
+    return { built: false, reason: why };
+  }
+  fs.renameSync(partial, LIBRARY);
+  say(`casebook: built ${path.relative(ROOT, LIBRARY)}`);
+  return { built: true };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) buildNative({ quiet: process.argv.includes('--quiet') });
