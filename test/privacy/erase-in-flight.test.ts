@@ -36,7 +36,7 @@ it('records nothing on the erased case when the mail in flight is answered', asy
 
   smtp.hold();
   expect((await h.api('POST', `/api/v1/cases/${ref}/messages`, { token: h.tokenFor(agent), body: { body: 'We refunded the second charge.', public: true } })).status).toBe(201);
-  await vi.waitFor(() => expect(smtp.held()).toBe(1)); // claimed and being sent
+  await vi.waitFor(() => expect(smtp.held()).toBe(1), { timeout: 15_000 }); // claimed and being sent (vitest's 1 s default ran out in a loaded CI run)
   expect((await h.api('POST', `/api/v1/customers/${customer.id}/erase`, { token: ADMIN_TOKEN })).status).toBe(200);
   const timeline = () => h.query((q) => q.db.select().from(q.tables.caseEvents));
   const erased = await timeline();
