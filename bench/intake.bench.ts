@@ -236,6 +236,11 @@ const bench: Bench = {
     await prepareStore(store);
     const pages = await measureIntakePages(store, INPUTS);
     log(`WAL pages per intake: ${pages.alone.toFixed(1)} alone, ${pages.grouped.toFixed(1)} in groups of ${pages.group} (${pages.commitsPerGroup.toFixed(1)} commits per group); ${pages.statements.toFixed(1)} statements per intake; ${pages.cpuMicros.toFixed(0)} µs CPU per intake in process`);
+    log(
+      pages.walWritesAlone
+        ? `WAL write joining on: an intake committed alone asks for ${pages.walWritesAlone.asked.toFixed(1)} WAL writes, the file gets ${pages.walWritesAlone.made.toFixed(1)} (src/db/wal-coalesce.ts)`
+        : 'WAL write joining off: each WAL frame written in two system calls (CASEBOOK_WAL_JOINING=off, or native/build not built)',
+    );
     log(`pages of an intake committed alone, by b-tree: ${pages.aloneByTree.map(([name, n]) => `${name} ${n.toFixed(1)}`).join(', ')}`);
     const sqlMicros = pages.sqlInGroups.reduce((sum, s) => sum + s.perIntake * s.medianMicros, 0);
     log(`SQL per intake in groups of ${pages.group} (median per execution × executions): ${sqlMicros.toFixed(0)} µs; the most expensive:`);

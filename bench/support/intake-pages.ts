@@ -13,6 +13,7 @@ import type { Statement } from 'better-sqlite3';
 import { countStatements } from './count-statements.js';
 import { systemClock } from '../../src/clock.js';
 import { openDatabase } from '../../src/db/client.js';
+import { walJoiningStats } from '../../src/db/wal-coalesce.js';
 import { groupCommitStats } from '../../src/db/group-commit.js';
 import { createApp } from '../../src/http/app.js';
 import { createServices } from '../../src/compose.js';
@@ -21,6 +22,8 @@ import { ADMIN_TOKEN } from '../../test/support/harness.js';
 export interface IntakePages {
   /** Distinct pages in the WAL per intake committed alone. */
   alone: number;
+  /** WAL writes SQLite asked for and writes made to the file per lone commit (WAL write joining); null when it is off. */
+  walWritesAlone: { asked: number; made: number } | null;
   /** Distinct pages in the WAL per intake, committed in groups of `group`. */
   grouped: number;
   group: number;
@@ -130,26 +133,34 @@ export async function measureIntakePages(file: string, inputs: readonly (readonl
     const pagesPerRound = async (group: number) => {
       let pages = 0;
       let commits = 0;
+      let asked = 0;
+      let made = 0;
       for (let r = 0; r < rounds; r++) {
         await settle();
         db.$client.pragma('wal_checkpoint(TRUNCATE)');
         // Which b-tree each page belongs to, as the file is before this round's commit.
         const owner = group === 1 ? new Map((db.$client.prepare('SELECT pageno, name FROM dbstat').all() as { pageno: number; name: string }[]).map((p) => [p.pageno, p.name])) : null;
         const before = groupCommitStats(db).groups;
+        const writesBefore = walJoiningStats(db.$client);
         await Promise.all(Array.from({ length: group }, intake));
         commits += groupCommitStats(db).groups - before; // one, unless a slow machine made a group split (GROUP_SLICE_MS)
+        const writesAfter = walJoiningStats(db.$client);
+        if (writesBefore && writesAfter) {
+          asked += writesAfter.writesAsked - writesBefore.writesAsked;
+          made += writesAfter.writesMade - writesBefore.writesMade;
+        }
         const written = walPageNumbers(file); // read before the background notification work of this round commits
         pages += written.size;
         if (owner) for (const p of written) byTree.set(owner.get(p) ?? 'new or free', (byTree.get(owner.get(p) ?? 'new or free') ?? 0) + 1);
       }
-      return { pages: pages / rounds / group, commitsPerRound: commits / rounds };
+      return { pages: pages / rounds / group, commitsPerRound: commits / rounds, writes: walJoiningStats(db.$client) ? { asked: asked / commits, made: made / commits } : null };
     };
     const GROUP = 20;
     const alone = await pagesPerRound(1);
     const grouped = await pagesPerRound(GROUP);
     const sqlInGroups = await statementTimes(GROUP);
     const aloneByTree = [...byTree].map(([name, n]): [string, number] => [name, n / rounds]).sort((a, b) => b[1] - a[1]);
-    return { alone: alone.pages, grouped: grouped.pages, group: GROUP, commitsPerGroup: grouped.commitsPerRound, statements: statements / COUNT, cpuMicros: used / COUNT, aloneByTree, sqlInGroups };
+    return { alone: alone.pages, walWritesAlone: alone.writes, grouped: grouped.pages, group: GROUP, commitsPerGroup: grouped.commitsPerRound, statements: statements / COUNT, cpuMicros: used / COUNT, aloneByTree, sqlInGroups };
   } finally {
     services.outbox.stop();
     await services.outbox.idle();
