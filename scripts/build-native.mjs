@@ -28,8 +28,11 @@ function sqliteHeaders() {
 
 const mtime = (file) => fs.statSync(file).mtimeMs;
 
-/** Builds the library unless it is current; returns what happened (never throws for a missing compiler). */
-export function buildNative({ quiet = false } = {}) {
+/**
+ * Builds the library unless it is current; returns what happened. Never throws: without it
+ * Casebook runs the same. `library` and `cc`: where to, and with what (the tests build elsewhere).
+ */
+export function buildNative({ quiet = false, library = LIBRARY, cc = process.env.CC || 'cc' } = {}) {
   const say = (line) => {
     if (!quiet) process.stderr.write(`${line}\n`);
   };
@@ -39,22 +42,37 @@ export function buildNative({ quiet = false } = {}) {
     return { built: false, reason: 'no SQLite headers' };
   }
   const inputs = [SOURCE, path.join(headers, 'sqlite3ext.h'), fileURLToPath(import.meta.url)];
-  if (fs.existsSync(LIBRARY) && mtime(LIBRARY) >= Math.max(...inputs.map(mtime))) return { built: false, reason: 'current' };
-  const cc = process.env.CC || 'cc';
-  fs.mkdirSync(path.dirname(LIBRARY), { recursive: true });
+  if (fs.existsSync(library) && mtime(library) >= Math.max(...inputs.map(mtime))) return { built: false, reason: 'current' };
+  const NO_COMPILER = 'To build it: apt-get install -y gcc, then npm run build';
+  const NOT_OWNER = `To build it: npm run build as the user who owns ${ROOT}`;
+  const notBuilt = (why, fix = NO_COMPILER) => {
+    say(`casebook: WAL write joining not built (${why}); Casebook runs without it. ${fix}`);
+    return { built: false, reason: why };
+  };
   // Written beside and renamed: a server or test starting meanwhile never loads half a file.
-  const partial = `${LIBRARY}.${process.pid}.tmp`;
+  const partial = `${library}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(library), { recursive: true });
+  } catch (error) {
+    // A checkout the service's user may not write (docs/deploying.md): start without it.
+    return notBuilt(`${path.relative(ROOT, path.dirname(library))} cannot be written (${error.code})`, NOT_OWNER);
+  }
   const args = ['-O2', '-fPIC', '-shared', '-Wall', '-I', headers, '-o', partial, SOURCE];
   if (process.platform === 'darwin') args.splice(2, 1, '-dynamiclib');
   const run = spawnSync(cc, args, { encoding: 'utf8' });
   if (run.error || run.status !== 0) {
     fs.rmSync(partial, { force: true });
-    const why = run.error ? `${cc} not found (${run.error.code})` : `${cc} failed: ${(run.stderr || '').trim().split('\n')[0]}`;
-    say(`casebook: WAL write joining not built (${why}); Casebook runs without it. To build it: apt-get install -y gcc, then npm run build`);
-    return { built: false, reason: why };
+    if (run.error) return notBuilt(`${cc} not found (${run.error.code})`);
+    const first = (run.stderr || '').trim().split('\n')[0];
+    return notBuilt(`${cc} failed: ${first}`, /permission denied/i.test(first) ? NOT_OWNER : NO_COMPILER);
   }
-  fs.renameSync(partial, LIBRARY);
-  say(`casebook: built ${path.relative(ROOT, LIBRARY)}`);
+  try {
+    fs.renameSync(partial, library);
+  } catch (error) {
+    fs.rmSync(partial, { force: true });
+    return notBuilt(`${path.relative(ROOT, library)} cannot be written (${error.code})`, NOT_OWNER);
+  }
+  say(`casebook: built ${path.relative(ROOT, library)}`);
   return { built: true };
 }
 
