@@ -85,6 +85,15 @@ static int flush(CoFile *p) {
   return rc;
 }
 
+/* A write that does not wait: what waits first, then this one. */
+static int writeThrough(CoFile *p, const void *data, int n, sqlite3_int64 off) {
+  int rc = flush(p);
+  if (rc != SQLITE_OK) return rc;
+  count(&stats.made, 1);
+  count(&stats.bytes, n);
+  return REAL(p)->pMethods->xWrite(REAL(p), data, n, off);
+}
+
 /* Every call starts here: another file's waiting writes go first; `self`'s too unless keep. */
 static int settle(CoFile *self, int keep) {
   if (waiting && waiting != self) {
@@ -116,26 +125,14 @@ static int coWrite(sqlite3_file *f, const void *data, int n, sqlite3_int64 off) 
     if (rc != SQLITE_OK) return rc;
   }
   /* A commit header rewritten in place after reading its frame, or one too big to wait: now. */
-  if ((p->len == 0 && isCommitHeader(data, n) && lastRead == off) || n > WRITE_MAX) {
-    rc = flush(p);
-    if (rc != SQLITE_OK) return rc;
-    count(&stats.made, 1);
-    count(&stats.bytes, n);
-    return REAL(p)->pMethods->xWrite(REAL(p), data, n, off);
-  }
+  if ((p->len == 0 && isCommitHeader(data, n) && lastRead == off) || n > WRITE_MAX) return writeThrough(p, data, n, off);
   if (p->len + n > p->cap) {
     int cap = p->cap ? p->cap : 64 * 1024;
     char *grown;
     while (cap < p->len + n) cap *= 2;
     if (cap > BUFFER_MAX) cap = BUFFER_MAX;
     grown = realloc(p->buf, cap);
-    if (!grown) {
-      rc = flush(p);
-      if (rc != SQLITE_OK) return rc;
-      count(&stats.made, 1);
-      count(&stats.bytes, n);
-      return REAL(p)->pMethods->xWrite(REAL(p), data, n, off);
-    }
+    if (!grown) return writeThrough(p, data, n, off);
     p->buf = grown;
     p->cap = cap;
   }
