@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/support/harness.js';
@@ -30,7 +32,7 @@ afterEach(() => {
 const stats = () => walJoiningStats(db.$client)!;
 
 describe('WAL write joining', () => {
-  it('is the default VFS of every connection opened after openDatabase, workers and plain connections too', () => {
+  it('is the default VFS of every connection opened after openDatabase, workers and plain connections too', async () => {
     expect(fs.existsSync(WAL_JOINING_LIBRARY)).toBe(true); // the build compiled it (scripts/build-native.mjs)
     expect(useWalJoining()).toEqual({ on: true });
     expect(stats().vfs).toBe('casebook-wal');
@@ -40,6 +42,15 @@ describe('WAL write joining', () => {
     } finally {
       plain.close();
     }
+    // A worker thread's connection (the checkpoint and integrity workers open theirs so).
+    const sqliteDir = path.dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json'));
+    const worker = new Worker(
+      `const Database = require(${JSON.stringify(sqliteDir)}); const db = new Database(${JSON.stringify(file)});
+       require('node:worker_threads').parentPort.postMessage(JSON.parse(db.prepare('SELECT casebook_wal_stats() AS s').get().s).vfs); db.close();`,
+      { eval: true },
+    );
+    const [vfs] = (await once(worker, 'message')) as [string];
+    expect(vfs).toBe('casebook-wal');
   });
 
   it('writes a commit of many pages in one write, which another connection reads back', () => {
