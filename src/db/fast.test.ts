@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { Db } from './client.js';
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { objectRows, rowById, rowMapper, statement, tableRows, withLimit } from './fast.js';
+import { flatten, insertMany, objectRows, ROWS_PER_INSERT, rowById, rowMapper, statement, tableRows, withLimit } from './fast.js';
 
 let db: Db;
 beforeEach(() => {
@@ -85,5 +85,16 @@ describe('rows read as arrays', () => {
     db.$client.exec("ALTER TABLE things ADD COLUMN note TEXT DEFAULT 'n'");
     expect(rows.get(1)).toEqual({ active: 1, tags: '["a","b"]', id: 1, name: 'one', note: 'n' });
     expect(mapped.get(1)).toEqual({ id: 1, name: 'one', tags: ['a', 'b'], active: true });
+  });
+});
+
+describe('insertMany', () => {
+  it('binds the rows\' values in order, nulls and all, in statements of ROWS_PER_INSERT rows, and answers the last row id', () => {
+    db.$client.exec('CREATE TABLE m (id INTEGER PRIMARY KEY, a TEXT, b INTEGER, c TEXT)');
+    const rows = Array.from({ length: ROWS_PER_INSERT * 2 + 3 }, (_, i) => [`a${i}`, i % 3 === 0 ? null : i, i % 2 ? 'odd' : null]);
+    expect(insertMany(db, 'm', ['a', 'b', 'c'], rows)).toBe(rows.length);
+    expect(db.$client.prepare('SELECT a, b, c FROM m ORDER BY id').raw().all()).toEqual(rows);
+    expect(flatten([])).toEqual([]);
+    expect(flatten([[1, null], [], [undefined, 'x']])).toEqual([1, null, undefined, 'x']);
   });
 });

@@ -12,7 +12,7 @@
  * sqlite.ts / pg.ts pair.
  */
 import { sql, type SQL, type Table } from 'drizzle-orm';
-import { insertMany, insertRow, insertWhole, rowById, rowMapper, objectRows, rowUpdate, statement, tableRows, type RowUpdate, type RowUpdateOptions } from '../fast.js';
+import { flatten, insertMany, insertRow, insertWhole, rowById, rowMapper, objectRows, rowUpdate, statement, tableRows, type RowUpdate, type RowUpdateOptions } from '../fast.js';
 import { sqliteOf } from './sqlite.js';
 import type { Handle } from './store.js';
 
@@ -171,7 +171,7 @@ export async function insertRows(q: Handle, table: string, columns: readonly str
     const chunk = rows.slice(i, i + 64);
     const one = `(${columns.map(() => '?').join(', ')})`;
     const text = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${new Array<string>(chunk.length).fill(one).join(', ')} RETURNING id`;
-    for (const row of await q.all<{ id: number }>(bound(text, chunk.flat()))) ids.push(Number(row.id));
+    for (const row of await q.all<{ id: number }>(bound(text, flatten(chunk)))) ids.push(Number(row.id));
   }
   return ids;
 }
