@@ -8,6 +8,7 @@ import type { AttachmentView } from '../attachments/read.js';
 import type { caseEvents, cases, customers } from '../db/schema/index.js';
 import type { CrmFact } from '../crm/records.js';
 import { hideNotifyUrls } from '../im/hidden-urls.js';
+import { isoTime } from '../text/iso-time.js';
 import type { Services } from '../services.js';
 import { timerView, type TimerRow, type TimerView } from '../sla/timer-view.js';
 import { caseRef } from './case-ref.js';
@@ -16,7 +17,7 @@ import type { ChatIdentity } from './chat-identity.js';
 export type CaseRow = typeof cases.$inferSelect;
 
 export function iso(ms: number | null | undefined): string | null {
-  return ms === null || ms === undefined ? null : new Date(ms).toISOString();
+  return ms === null || ms === undefined ? null : isoTime(ms);
 }
 
 export interface CaseView {

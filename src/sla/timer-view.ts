@@ -1,6 +1,7 @@
 /** How an SLA timer is shown: metric, policy, state, due time and time left or overdue. */
 import type { slaTimers } from '../db/schema/index.js';
 import type { Services } from '../services.js';
+import { isoTime } from '../text/iso-time.js';
 import { isPastDue } from './due.js';
 import { timerCalendar } from './targets.js';
 import { isCounting, isStoppedByState, roundMinutes, usedMinutesAt } from './timer.js';
@@ -37,7 +38,7 @@ export interface TimerView {
   fulfilledAt: string | null;
 }
 
-const toIso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const toIso = (ms: number | null) => (ms === null ? null : isoTime(ms));
 
 export function timerLevel(t: TimerRow, now: number): TimerView['level'] {
   if (t.state === 'fulfilled') return 'fulfilled';
