@@ -6,7 +6,9 @@
  * same SQLite the server runs).
  *
  * No C compiler, or the compile fails: one line on stderr and exit 0. Casebook runs the same
- * without the library, each WAL frame then written in two system calls as SQLite does.
+ * without the library, each WAL frame then written in two system calls as SQLite does. A
+ * library built from an older source is removed then (a server never runs a shim its source no
+ * longer describes), unless the folder may not be written: the line says the older one stays.
  *
  * Plain JavaScript on purpose: it runs on a fresh clone, from npm's install step.
  */
@@ -46,7 +48,15 @@ export function buildNative({ quiet = false, library = LIBRARY, cc = process.env
   const NO_COMPILER = 'To build it: apt-get install -y gcc, then npm run build';
   const NOT_OWNER = `To build it: npm run build as the user who owns ${ROOT}`;
   const notBuilt = (why, fix = NO_COMPILER) => {
-    say(`casebook: WAL write joining not built (${why}); Casebook runs without it. ${fix}`);
+    // A library built from an older source is not kept: what runs is what the source says, or nothing.
+    let stale = false;
+    try {
+      fs.rmSync(library, { force: true });
+    } catch {
+      stale = fs.existsSync(library);
+    }
+    const runs = stale ? `an older build (${path.relative(ROOT, library)}) stays in use until it is rebuilt` : 'Casebook runs without it';
+    say(`casebook: WAL write joining not built (${why}); ${runs}. ${fix}`);
     return { built: false, reason: why };
   };
   // Written beside and renamed: a server or test starting meanwhile never loads half a file.
@@ -64,7 +74,7 @@ export function buildNative({ quiet = false, library = LIBRARY, cc = process.env
     fs.rmSync(partial, { force: true });
     if (run.error) return notBuilt(`${cc} not found (${run.error.code})`);
     const first = (run.stderr || '').trim().split('\n')[0];
-    return notBuilt(`${cc} failed: ${first}`, /permission denied/i.test(first) ? NOT_OWNER : NO_COMPILER);
+    return notBuilt(first ? `${cc} failed: ${first}` : `${cc} failed with exit code ${run.status}`, /permission denied/i.test(first) ? NOT_OWNER : NO_COMPILER);
   }
   try {
     fs.renameSync(partial, library);

@@ -36,6 +36,17 @@ describe('scripts/build-native.mjs', () => {
     expect(fs.existsSync(library)).toBe(false);
   });
 
+  it('a compile that fails removes a library built from an older source: the server runs without it, not with the old one', () => {
+    const library = path.join(tempDir(), 'build', 'casebook_wal.so');
+    fs.mkdirSync(path.dirname(library));
+    fs.writeFileSync(library, 'an older build');
+    fs.utimesSync(library, new Date(0), new Date(0)); // older than its source
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', `import { buildNative } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'scripts/build-native.mjs')).href)}; buildNative({ library: ${JSON.stringify(library)}, cc: '/bin/false' });`], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stderr.trim().split('\n')).toEqual(['casebook: WAL write joining not built (/bin/false failed with exit code 1); Casebook runs without it. To build it: apt-get install -y gcc, then npm run build']);
+    expect(fs.existsSync(library)).toBe(false);
+  });
+
   it('run by a user who may not write the folder: one line naming who should build, and npm start goes on', (context) => {
     if (process.getuid?.() !== 0) return context.skip('needs root, to run the build as another user');
     const parent = tempDir();
@@ -44,5 +55,21 @@ describe('scripts/build-native.mjs', () => {
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', `import { buildNative } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'scripts/build-native.mjs')).href)}; buildNative({ library: ${JSON.stringify(library)} });`], { cwd: ROOT, encoding: 'utf8', uid: 65534, gid: 65534 });
     expect(run.status).toBe(0);
     expect(run.stderr.trim().split('\n')).toEqual([`casebook: WAL write joining not built (${path.relative(ROOT, path.dirname(library))} cannot be written (EACCES)); Casebook runs without it. To build it: npm run build as the user who owns ${ROOT}`]);
+  });
+
+  it('run by a user who may not write the folder, over a library built from an older source: the line says the older one stays in use', (context) => {
+    if (process.getuid?.() !== 0) return context.skip('needs root, to run the build as another user');
+    const parent = tempDir();
+    fs.chmodSync(parent, 0o755);
+    const library = path.join(parent, 'build', 'casebook_wal.so');
+    fs.mkdirSync(path.dirname(library), { mode: 0o755 });
+    fs.writeFileSync(library, 'an older build');
+    fs.utimesSync(library, new Date(0), new Date(0));
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', `import { buildNative } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'scripts/build-native.mjs')).href)}; buildNative({ library: ${JSON.stringify(library)} });`], { cwd: ROOT, encoding: 'utf8', uid: 65534, gid: 65534 });
+    expect(run.status).toBe(0);
+    const line = run.stderr.trim().split('\n');
+    expect(line).toHaveLength(1);
+    expect(line[0]).toMatch(/^casebook: WAL write joining not built \(.*\); an older build \(.*casebook_wal\.so\) stays in use until it is rebuilt\. To build it: npm run build as the user who owns /);
+    expect(fs.readFileSync(library, 'utf8')).toBe('an older build');
   });
 });
