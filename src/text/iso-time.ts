@@ -1,10 +1,11 @@
 /**
- * `new Date(ms).toISOString()` without the Date: the same text, built from the time's parts
- * with the day's `YYYY-MM-DDT` kept from earlier calls (eight days at once: an answer mixes
- * today's times with SLA due times days ahead, and one kept day missed at every switch). V8's `toISOString` is a C++ builtin
- * entered through the runtime, ~0.4 µs a call; a case's answer formats a dozen times (the case's
- * and every SLA timer's), 1.1 % of an intake's main thread at c=50 (docs/performance.md,
- * twelfth session). Times outside 1970–9999 (never a Casebook timestamp) go to Date.
+ * `new Date(ms).toISOString()` without the Date: the same text, built from the time's parts,
+ * with the `YYYY-MM-DDT` of up to eight days kept, one per day number modulo 8 (an answer
+ * mixes today's times with SLA due times days ahead: one kept day missed at every switch).
+ * V8's `toISOString` is a C++ builtin entered through the runtime, ~0.4 µs a call; a case's
+ * answer formats a dozen times (the case's and every SLA timer's), 1.1 % of an intake's main
+ * thread at c=50 (docs/performance.md, twelfth session). Times outside 1970–9999 (never a
+ * Casebook timestamp) go to Date.
  */
 const DAY_MS = 86_400_000;
 /** 10000-01-01T00:00:00.000Z: from here on the year has more than four digits. */
