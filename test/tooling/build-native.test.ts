@@ -11,7 +11,14 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../support/harness.js';
 
 type BuildNative = (options: { quiet?: boolean; library?: string; cc?: string }) => { built: boolean; reason?: string };
-const load = async () => (await import(pathToFileURL(path.join(ROOT, 'scripts/build-native.mjs')).href)) as { buildNative: BuildNative };
+const SCRIPT = pathToFileURL(path.join(ROOT, 'scripts/build-native.mjs')).href;
+const load = async () => (await import(SCRIPT)) as { buildNative: BuildNative };
+
+/** Runs buildNative({ library, cc }) in a process of its own (its stderr is what npm start shows), as `as` when given. */
+function buildInChild(options: { library: string; cc?: string }, as?: { uid: number; gid: number }) {
+  return spawnSync(process.execPath, ['--input-type=module', '-e', `import { buildNative } from ${JSON.stringify(SCRIPT)}; buildNative(${JSON.stringify(options)});`], { cwd: ROOT, encoding: 'utf8', ...as });
+}
+const NOBODY = { uid: 65534, gid: 65534 };
 
 describe('scripts/build-native.mjs', () => {
   it('compiles a loadable SQLite extension once, and again only when its source is newer', async () => {
@@ -30,7 +37,7 @@ describe('scripts/build-native.mjs', () => {
 
   it('without a compiler: one line, nothing built, no error', () => {
     const library = path.join(tempDir(), 'build', 'casebook_wal.so');
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', `import { buildNative } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'scripts/build-native.mjs')).href)}; buildNative({ library: ${JSON.stringify(library)}, cc: '/nonexistent/cc' });`], { cwd: ROOT, encoding: 'utf8' });
+    const run = buildInChild({ library, cc: '/nonexistent/cc' });
     expect(run.status).toBe(0);
     expect(run.stderr.trim().split('\n')).toEqual(['casebook: WAL write joining not built (/nonexistent/cc not found (ENOENT)); Casebook runs without it. To build it: apt-get install -y gcc, then npm run build']);
     expect(fs.existsSync(library)).toBe(false);
@@ -41,7 +48,7 @@ describe('scripts/build-native.mjs', () => {
     fs.mkdirSync(path.dirname(library));
     fs.writeFileSync(library, 'an older build');
     fs.utimesSync(library, new Date(0), new Date(0)); // older than its source
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', `import { buildNative } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'scripts/build-native.mjs')).href)}; buildNative({ library: ${JSON.stringify(library)}, cc: '/bin/false' });`], { cwd: ROOT, encoding: 'utf8' });
+    const run = buildInChild({ library, cc: '/bin/false' });
     expect(run.status).toBe(0);
     expect(run.stderr.trim().split('\n')).toEqual(['casebook: WAL write joining not built (/bin/false failed with exit code 1); Casebook runs without it. To build it: apt-get install -y gcc, then npm run build']);
     expect(fs.existsSync(library)).toBe(false);
@@ -52,7 +59,7 @@ describe('scripts/build-native.mjs', () => {
     const parent = tempDir();
     fs.chmodSync(parent, 0o755);
     const library = path.join(parent, 'build', 'casebook_wal.so');
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', `import { buildNative } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'scripts/build-native.mjs')).href)}; buildNative({ library: ${JSON.stringify(library)} });`], { cwd: ROOT, encoding: 'utf8', uid: 65534, gid: 65534 });
+    const run = buildInChild({ library }, NOBODY);
     expect(run.status).toBe(0);
     expect(run.stderr.trim().split('\n')).toEqual([`casebook: WAL write joining not built (${path.relative(ROOT, path.dirname(library))} cannot be written (EACCES)); Casebook runs without it. To build it: npm run build as the user who owns ${ROOT}`]);
   });
@@ -65,7 +72,7 @@ describe('scripts/build-native.mjs', () => {
     fs.mkdirSync(path.dirname(library), { mode: 0o755 });
     fs.writeFileSync(library, 'an older build');
     fs.utimesSync(library, new Date(0), new Date(0));
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', `import { buildNative } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'scripts/build-native.mjs')).href)}; buildNative({ library: ${JSON.stringify(library)} });`], { cwd: ROOT, encoding: 'utf8', uid: 65534, gid: 65534 });
+    const run = buildInChild({ library }, NOBODY);
     expect(run.status).toBe(0);
     const line = run.stderr.trim().split('\n');
     expect(line).toHaveLength(1);
