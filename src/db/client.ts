@@ -13,6 +13,7 @@ import { REPO_ROOT } from '../repo-root.js';
 import { useWalJoining } from './wal-coalesce.js';
 import { searchText } from '../text/search-text.js';
 import { indexWaitingAtOpen, searchLater } from './search-staging.js';
+import { noteSecureDeletes, secureDeletesOffAtOpen } from './search-secure-delete.js';
 import * as schema from './schema/index.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -32,7 +33,9 @@ export interface OpenDatabaseOptions {
 /**
  * The SQL functions Casebook's schema calls, registered on a connection: `casebook_search_text`,
  * the text the search index's triggers give FTS5 (src/text/search-text.ts; drizzle/0033), and
- * `casebook_search_later`, whether new documents wait in `search_pending` (search-staging.ts). A
+ * `casebook_search_later`, whether new documents wait in `search_pending` (search-staging.ts),
+ * and `casebook_secure_deletes`, which notes that the search index's secure-delete was turned on
+ * (search-secure-delete.ts). A
  * connection without it cannot write a case, a message or a customer ("no such function"):
  * every connection that may is opened by `openDatabase`, which registers it; one opened
  * otherwise that writes (a test's second connection, a migration run by hand) calls this.
@@ -40,6 +43,7 @@ export interface OpenDatabaseOptions {
 export function registerSqlFunctions(sqlite: Database.Database): void {
   sqlite.function('casebook_search_text', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? searchText(text) : text));
   sqlite.function('casebook_search_later', { deterministic: false }, () => searchLater(sqlite));
+  sqlite.function('casebook_secure_deletes', { deterministic: false }, () => noteSecureDeletes(sqlite));
 }
 
 /**
@@ -84,6 +88,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
       migrateSqlite(db, MIGRATIONS_DIR, file === ':memory:' ? null : file);
       // Search documents lone commits left waiting when the last server stopped (search-staging.ts).
       indexWaitingAtOpen(db);
+      secureDeletesOffAtOpen(db);
     } catch (error) {
       sqlite.close();
       throw error;

@@ -25,6 +25,7 @@ import { statement } from './fast.js';
 import { beginImmediate } from './begin.js';
 import type { Committer, GroupCommitStats, Outcome, Unit } from './group-commit.js';
 import { commitGroup, recordFailure } from './group-outcomes.js';
+import { secureDeletesOff } from './search-secure-delete.js';
 import { leaveStaged, stagingEnded, startStaging } from './search-staging.js';
 import { holdsYielded, markYielded, UnitAwaitedIoError } from './unit-rule.js';
 
@@ -133,6 +134,7 @@ async function runAloneAsync(db: Db, stats: GroupCommitStats, committer: Committ
     committer.open = ++committer.serial;
     startStaging(db);
     value = unit.async ? await runAsyncUnit(db, committer, unit, true) : runSyncUnit(db, committer, unit, true);
+    secureDeletesOff(db);
     leaveStaged(db);
     statement(db, 'COMMIT').run();
   } catch (error) {

@@ -37,6 +37,7 @@ import { statement } from './fast.js';
 import { beginImmediate } from './begin.js';
 import { flushAsync, inSavepointAsync, nestedRefusal } from './group-commit-async.js';
 import { commitGroup, recordFailure } from './group-outcomes.js';
+import { secureDeletesOff } from './search-secure-delete.js';
 import { leaveStaged, stagingEnded, startStaging } from './search-staging.js';
 
 export { UnitAwaitedIoError, watched } from './unit-rule.js';
@@ -174,6 +175,7 @@ function runAlone(db: Db, stats: GroupCommitStats, unit: Unit): void {
     startStaging(db);
     value = unit.fn();
     if (value instanceof Promise) throw new TypeError('Transaction function cannot return a promise');
+    secureDeletesOff(db);
     leaveStaged(db);
     statement(db, 'COMMIT').run();
   } catch (error) {

@@ -7,6 +7,7 @@ import { afterWrite, writeEnded, type Db } from './client.js';
 import { statement } from './fast.js';
 import { isStorageFull } from './faults.js';
 import type { Outcome, Unit } from './group-commit.js';
+import { secureDeletesOff } from './search-secure-delete.js';
 import { indexStaged, stagingEnded } from './search-staging.js';
 
 /**
@@ -26,13 +27,15 @@ export function recordFailure(db: Db, outcomes: Outcome[], error: unknown): { lo
  * Commits the group's transaction, if SQLite still has it open, and answers each unit with its
  * outcome — a failed COMMIT fails every unit that had succeeded. `full`: a unit was refused for
  * lack of space, so this commit (of smaller units) proves nothing about space. The group's new
- * search documents (and those lone commits left waiting) go into the index first (search-staging.ts). The transaction is over for the
+ * search documents (and those lone commits left waiting) go into the index first (search-staging.ts), after the index's
+ * secure-delete is turned off if the transaction turned it on (search-secure-delete.ts). The transaction is over for the
  * write guard before any unit is answered (writeEnded).
  */
 export function commitGroup(db: Db, units: Unit[], outcomes: Outcome[], full: boolean): void {
   let committed = false;
   if (db.$client.inTransaction) {
     try {
+      secureDeletesOff(db);
       indexStaged(db);
       statement(db, 'COMMIT').run();
       committed = true;

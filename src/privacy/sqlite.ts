@@ -3,12 +3,14 @@
  * - the WAL truncated after commit (the erased bytes themselves are zeroed as they are freed:
  *   every connection `openDatabase` opens has `secure_delete` on);
  * - the FTS5 search index (contentless: it must be told exactly what it indexed) forgets the
- *   message documents before their texts are redacted;
+ *   message documents before their texts are redacted, with its secure-delete turned on first
+ *   (src/db/search-secure-delete.ts);
  * - JSON inside text columns read with `json_extract`, substrings found with `instr`.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { withBusyTimeout } from '../db/begin.js';
 import { faultsOf } from '../db/faults.js';
+import { secureDeletesOn } from '../db/search-secure-delete.js';
 import { sqliteOf, type Handle } from '../db/store/index.js';
 import { MAX_POSITION, MESSAGE_TYPES } from '../search/documents.js';
 
@@ -41,6 +43,7 @@ export function lockCases(_q: Handle, _list: string): Promise<void> {
 
 /** The search index forgets the message documents of the cases (ids checked integers). */
 export async function forgetMessageDocuments(q: Handle, list: string): Promise<void> {
+  secureDeletesOn(sqliteOf(q));
   await q.run(
     sql.raw(
       `INSERT INTO search_fts(search_fts, rowid, body)
@@ -54,6 +57,7 @@ export async function forgetMessageDocuments(q: Handle, list: string): Promise<v
 /** The search index forgets the documents of these message entries (ids checked integers), at their place in their case's timeline. */
 export async function forgetEntryDocuments(q: Handle, entryIds: readonly number[]): Promise<void> {
   const ids = entryIds.map((id) => Math.trunc(id)).join(',');
+  secureDeletesOn(sqliteOf(q));
   await q.run(
     sql.raw(
       `INSERT INTO search_fts(search_fts, rowid, body)
