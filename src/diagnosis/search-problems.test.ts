@@ -31,6 +31,35 @@ describe('searchTerms', () => {
   it('caps the number of words searched', () => {
     expect(searchTerms(Array.from({ length: 40 }, (_, i) => `word${i}`).join(' '))).toHaveLength(12);
   });
+  it('finds the words of the text folded whole, though it folds long texts a chunk at a time', () => {
+    // The definition: the whole text lower-cased, decomposed, its marks dropped, split into words.
+    const whole = (text: string, max: number) => {
+      const out: string[] = [];
+      for (const word of text.toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '').match(/[\p{L}\p{N}]+/gu) ?? []) {
+        if (word.length < 3 || out.includes(word) || searchTerms(word, 1).length === 0) continue;
+        out.push(word);
+        if (out.length >= max) break;
+      }
+      return out;
+    };
+    // Pieces that fold across a character's neighbours or change length: final sigma, marks after a
+    // space, a dotted capital I, ß, ligatures, fractions, squared units, CJK, emoji, apostrophes.
+    const pieces = ['ΟΔΟΣ', 'ΣΑΣ', 'Σ', ' ', '\n', ' \u0301', 'e\u0301', 'İstanbul', 'STRAẞE', 'straße', 'ﬁle', '½', '㎏', '王小明', '🙂', "'", '’', 'Invoice', 'REFUND', 'café', 'naïve', '\u0300\u0301', '2026', 'a', 'x-y', '—'];
+    let seed = 7;
+    const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), Math.floor((seed / 2 ** 31) * n));
+    for (let round = 0; round < 300; round++) {
+      const parts: string[] = [];
+      const length = 200 + next(4000);
+      let size = 0;
+      while (size < length) {
+        const piece = next(3) === 0 ? pieces[next(pieces.length)]! : `w${next(40).toString(36)}${next(3) === 0 ? 'Σ' : ''}`;
+        parts.push(piece);
+        size += piece.length;
+      }
+      const text = parts.join(next(2) === 0 ? ' ' : '');
+      for (const max of [12, 40, Number.POSITIVE_INFINITY]) expect(searchTerms(text, max), `round ${round}, max ${max}`).toEqual(whole(text, max));
+    }
+  });
 });
 
 describe('sharedWords', () => {

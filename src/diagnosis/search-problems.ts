@@ -50,16 +50,44 @@ const STOP_WORDS = new Set(
 
 const MAX_TERMS = 12;
 
-/** Distinct lower-case words worth searching for (at most `max`). */
+/** Characters of text folded and split at a time (up to the next space or line break). */
+const CHUNK = 1024;
+
+/**
+ * Distinct lower-case words worth searching for (at most `max`): the first ones of the text,
+ * which is folded and split a chunk at a time until `max` are found, not whole. An intake reads
+ * 12 of them; a mail of 8 KB was folded and split whole for them (~70 µs an intake: docs/
+ * performance.md, thirteenth session). A chunk ends before a space or a line break, which
+ * neither lower case (the final sigma looks past marks and apostrophes, not past a space), NFKD
+ * (it reorders runs of combining marks, and a space is none) nor a word reaches across: the words
+ * are those of the text folded whole (tested against that in search-problems.test.ts).
+ */
 export function searchTerms(text: string, max = MAX_TERMS): string[] {
-  const words = text.toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '').match(/[\p{L}\p{N}]+/gu) ?? [];
   const out: string[] = [];
+  for (let start = 0; start < text.length && out.length < max; ) {
+    const end = chunkEnd(text, start + CHUNK);
+    addTerms(text.slice(start, end), out, max);
+    start = end;
+  }
+  return out;
+}
+
+/** Where a chunk that should end near `at` ends: before the first space or line break from there, or at the text's end. */
+function chunkEnd(text: string, at: number): number {
+  for (let i = at; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 10) return i;
+  }
+  return text.length;
+}
+
+function addTerms(chunk: string, out: string[], max: number): void {
+  const words = chunk.toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '').match(/[\p{L}\p{N}]+/gu) ?? [];
   for (const word of words) {
     if (word.length < 3 || STOP_WORDS.has(word) || out.includes(word)) continue;
     out.push(word);
-    if (out.length >= max) break;
+    if (out.length >= max) return;
   }
-  return out;
 }
 
 /** Two stems name the same word when equal, or when the shorter, of this many letters or more, starts the longer. */
