@@ -10,7 +10,8 @@
  * methods wrapped) and promises created per intake (an async_hooks `init` hook: each is at
  * least one microtask turn when awaited). In `npm run bench` the same again with each intake
  * committed alone, one after the other (c=1's case: its own BEGIN and COMMIT, its search
- * documents left waiting: src/db/search-staging.ts).
+ * documents left waiting: src/db/search-staging.ts), and in groups of 20 with descriptions that
+ * are ~8 KB support mails (bench/support/intake-inputs.ts `supportMail`), as mail intake gets them.
  *
  *   npm run bench -- --filter intake-cpu
  *   INTAKE_CPU_ROUNDS=15 node --import tsx bench/intake-cpu.bench.ts   # alone, prints one line
@@ -18,6 +19,7 @@
  *   INTAKE_CPU_HTTP=1 …                                                # through POST /api/v1/cases in process
  *   INTAKE_CPU_OUTBOX=1 …                                              # the outbox running (notifications performed)
  *   INTAKE_CPU_GROUP=1 …                                               # each intake committed alone
+ *   INTAKE_CPU_MAIL=8000 …                                             # descriptions that are ~8 KB support mails
  *
  * The baseline is the same intakes' wall time: CPU close to wall means the main thread was
  * busy with the intake, not waiting for the machine.
@@ -37,7 +39,7 @@ import { ADMIN_TOKEN, tempDir } from '../test/support/harness.js';
 import type { Bench, BenchRow } from './bench.js';
 import { prepareStore } from './intake.bench.js';
 import { countStatements } from './support/count-statements.js';
-import { INTAKE_INPUTS } from './support/intake-inputs.js';
+import { INTAKE_INPUTS, longIntakeInputs } from './support/intake-inputs.js';
 
 const ROUNDS = Number(process.env.INTAKE_CPU_ROUNDS ?? 9);
 /** INTAKE_CPU_HTTP=1: through the route in process (`app.request()`: auth, validation, the answer), not createCase. */
@@ -49,7 +51,11 @@ const PER_ROUND = 500;
 const GROUP = 20;
 /** INTAKE_CPU_GROUP=1 (run alone): intakes one after the other, each committed alone (as at c=1). */
 const GROUP_ALONE = Number(process.env.INTAKE_CPU_GROUP ?? GROUP);
-const INPUTS = INTAKE_INPUTS;
+/** INTAKE_CPU_MAIL=8000 (run alone): descriptions that are support mails of about that many characters. */
+const MAIL = Number(process.env.INTAKE_CPU_MAIL ?? 0);
+const INPUTS = MAIL > 0 ? longIntakeInputs(MAIL) : INTAKE_INPUTS;
+/** The long mails of `npm run bench`'s third row: what a mail's length costs an intake. */
+const MAIL_BYTES = 8000;
 
 /** The main thread's CPU time so far, µs (schedstat: ns on the CPU). */
 function mainThreadMicros(): number {
@@ -72,7 +78,7 @@ export interface IntakeCpu {
   promises: number;
 }
 
-export async function measureIntakeCpu(rounds = ROUNDS, group = GROUP): Promise<IntakeCpu> {
+export async function measureIntakeCpu(rounds = ROUNDS, group = GROUP, inputs = INPUTS): Promise<IntakeCpu> {
   const dir = tempDir('casebook-intake-cpu-');
   const file = path.join(dir, 'intake.db');
   await prepareStore(file);
@@ -85,7 +91,7 @@ export async function measureIntakeCpu(rounds = ROUNDS, group = GROUP): Promise<
   const app = HTTP ? createApp(services, { adminToken: ADMIN_TOKEN }) : null;
   const one = async () => {
     const i = n++;
-    const [subject, description] = INPUTS[i % INPUTS.length]!;
+    const [subject, description] = inputs[i % inputs.length]!;
     const input = { customer: { email: `customer${i % 500}@example.com` }, subject, description };
     if (!app) {
       await createCase(services, input, actor);
@@ -170,8 +176,10 @@ const bench: Bench = {
   async run(ctx): Promise<BenchRow[]> {
     const rows: BenchRow[] = [];
     // In groups of 20 (c=50's case), then each committed alone (c=1's: BEGIN and COMMIT per intake).
+    let grouped = 0;
     for (const group of [GROUP, 1]) {
-      const r = await measureIntakeCpu(ROUNDS, group);
+      const r = await measureIntakeCpu(ROUNDS, group, INTAKE_INPUTS);
+      if (group === GROUP) grouped = Math.min(...r.mainRounds);
       ctx.log(`${group === 1 ? 'alone' : `groups of ${group}`}: ${summary(r)}`);
       rows.push({
         figure: `createCase ${group === 1 ? 'committed alone, one after the other' : `in groups of ${group}`}, main-thread CPU per intake (best of ${r.mainRounds.length} rounds of ${PER_ROUND})`,
@@ -181,6 +189,16 @@ const bench: Bench = {
         note: `${r.statements.toFixed(1)} statements, ${r.promises.toFixed(0)} promises per intake`,
       });
     }
+    // Mail intake's descriptions are mails, not a sentence: the same in groups of 20 with ~8 KB ones.
+    const mails = await measureIntakeCpu(ROUNDS, GROUP, longIntakeInputs(MAIL_BYTES));
+    ctx.log(`groups of ${GROUP}, ${MAIL_BYTES}-character mails: ${summary(mails)}`);
+    rows.push({
+      figure: `createCase in groups of ${GROUP}, descriptions that are ~${MAIL_BYTES}-character support mails, main-thread CPU per intake (best round)`,
+      ms: Math.min(...mails.mainRounds) / 1000,
+      baseline: 'the same with the one-sentence descriptions',
+      baselineMs: grouped / 1000,
+      note: 'what the length of a mail costs an intake (folding, rules, rows, search index)',
+    });
     return rows;
   },
 };
