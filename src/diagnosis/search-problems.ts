@@ -51,13 +51,13 @@ const STOP_WORDS = new Set(
 const MAX_TERMS = 12;
 
 /** Characters of text folded and split at a time (up to the next space or line break). */
-const CHUNK = 1024;
+const CHUNK = 256;
 
 /**
  * Distinct lower-case words worth searching for (at most `max`): the first ones of the text,
  * which is folded and split a chunk at a time until `max` are found, not whole. An intake reads
- * 12 of them; a mail of 8 KB was folded and split whole for them (~70 µs an intake: docs/
- * performance.md, thirteenth session). A chunk ends before a space or a line break, which
+ * 12 of them; a mail of 8 KB was folded and split whole for them: ~70 µs an intake, now ~3.5 µs
+ * (docs/performance.md, thirteenth session). A chunk ends before a space or a line break, which
  * neither lower case (the final sigma looks past marks and apostrophes, not past a space), NFKD
  * (it reorders runs of combining marks, and a space is none) nor a word reaches across: the words
  * are those of the text folded whole (tested against that in search-problems.test.ts).
