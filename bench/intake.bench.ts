@@ -2,7 +2,8 @@
  * Intake over HTTP: autocannon against the real server as `npm start` runs it (the build in
  * `dist/`, default rules and workflow, demo queues and agents, WAL checkpoints in a worker) on
  * 127.0.0.1, at concurrency 1, 10 and 50, beside a bare Hono route that inserts one row into
- * SQLite with the same pragmas. Also: the main thread's CPU per intake (from /proc, beside the
+ * SQLite with the same pragmas; then c=50 again with descriptions that are ~8 KB support mails
+ * (what mail intake gets; the levels before send one sentence). Also: the main thread's CPU per intake (from /proc, beside the
  * bare route's per request), the server's peak RSS during intake, WAL pages and statements per
  * intake (in process: measures that hold on a loaded machine), and intake p99 while another
  * process writes a large file to the same disk (with SQLite's own checkpoints for contrast;
@@ -25,7 +26,7 @@ import { ADMIN_TOKEN, loadRepoDefinitions } from '../test/support/harness.js';
 import { startServer, type RunningServer } from '../test/support/server.js';
 import type { Bench, BenchRow } from './bench.js';
 import { measureIntakePages } from './support/intake-pages.js';
-import { INTAKE_INPUTS } from './support/intake-inputs.js';
+import { INTAKE_INPUTS, longIntakeInputs } from './support/intake-inputs.js';
 import { ROOT } from './seed-store.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -51,8 +52,11 @@ export async function prepareStore(file: string): Promise<void> {
   db.$client.close();
 }
 
+/** The descriptions of the mail level: support mails of about this many characters, as mail intake gets them. */
+const MAIL_BYTES = 8000;
+
 /** Intake requests for SECONDS; `rate` caps requests per second (a steady load, not saturation). */
-async function load(url: string, connections: number, rate?: number, seconds = SECONDS): Promise<Result> {
+async function load(url: string, connections: number, rate?: number, seconds = SECONDS, inputs = INPUTS): Promise<Result> {
   let n = 0;
   return autocannon({
     url: `${url}/api/v1/cases`,
@@ -64,7 +68,7 @@ async function load(url: string, connections: number, rate?: number, seconds = S
         method: 'POST',
         headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
         setupRequest(req) {
-          const [subject, description] = INPUTS[n % INPUTS.length]!;
+          const [subject, description] = inputs[n % inputs.length]!;
           req.body = JSON.stringify({ customer: { email: `customer${n % 500}@example.com` }, subject, description });
           n++;
           return req;
@@ -110,9 +114,9 @@ interface Measured {
   cpuMicros: number;
 }
 
-async function measured(server: RunningServer, connections: number): Promise<Measured> {
+async function measured(server: RunningServer, connections: number, inputs = INPUTS): Promise<Measured> {
   const before = mainThreadCpuMicros(server);
-  const result = await load(server.url, connections);
+  const result = await load(server.url, connections, undefined, SECONDS, inputs);
   const cpu = mainThreadCpuMicros(server) - before;
   return { result, cpuMicros: cpu / Math.max(1, result.requests.total) };
 }
@@ -167,6 +171,12 @@ const bench: Bench = {
       check(m.result, `GET a case, ${name} token`);
       log(`GET a case with the ${name === 'api' ? 'API' : 'ADMIN'} token, c=50: ${m.result.requests.average.toFixed(0)}/s, main thread ${m.cpuMicros.toFixed(0)} µs CPU per request`);
     }
+    // Mail intake's descriptions are mails: c=50 again with ~8 KB ones (after the RSS was read).
+    const mailInputs = longIntakeInputs(MAIL_BYTES);
+    await load(server.url, 10, undefined, 2, mailInputs);
+    const mails = await measured(server, 50, mailInputs);
+    check(mails.result, 'casebook c=50, mails');
+    log(`casebook c=50, ~${MAIL_BYTES}-character mails: ${mails.result.requests.average.toFixed(0)} cases/s, p50 ${mails.result.latency.p50} ms, p99 ${mails.result.latency.p99} ms, main thread ${mails.cpuMicros.toFixed(0)} µs CPU per case`);
     await server.stop();
 
     const baselineStore = path.join(dir, 'baseline.db');
@@ -206,6 +216,14 @@ const bench: Bench = {
         note: `p50 ${a.latency.p50} ms (bare ${b.latency.p50} ms)`,
       });
     }
+    const bare50 = bare.get(50)!.result.requests.average;
+    rows.push({
+      figure: `intake c=50, descriptions that are ~${MAIL_BYTES}-character support mails: time per case`,
+      ms: 1000 / mails.result.requests.average,
+      baseline: 'bare Hono route inserting one row',
+      baselineMs: 1000 / bare50,
+      note: `${mails.result.requests.average.toFixed(0)} vs ${bare50.toFixed(0)} req/s = ${(mails.result.requests.average / bare50).toFixed(2)}× the baseline; p99 ${mails.result.latency.p99} ms; ${mails.cpuMicros.toFixed(0)} µs main-thread CPU per intake (one-sentence descriptions: ${casebook.get(50)!.cpuMicros.toFixed(0)})`,
+    });
     for (const c of [1, 50]) {
       rows.push({
         figure: `main-thread CPU per intake at c=${c} (/proc)`,
