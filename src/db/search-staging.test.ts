@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bareRows } from '../../test/support/bare-rows.js';
 import { tempDir } from '../../test/support/harness.js';
 import { openDatabase, type Db } from './client.js';
 import { groupCommit, groupCommitAsync, setGroupSlice } from './group-commit.js';
@@ -26,20 +27,7 @@ afterEach(() => {
 
 const AT = Date.UTC(2026, 11, 5, 9);
 
-function addCustomer(email: string, name: string): number {
-  return Number(db.$client.prepare('INSERT INTO customers (email, name, created_at, updated_at) VALUES (?, ?, ?, ?)').run(email, name, AT, AT).lastInsertRowid);
-}
-
-function addCase(customerId: number, subject: string, description = 'Details follow.'): number {
-  return Number(
-    db.$client
-      .prepare(
-        `INSERT INTO cases (customer_id, subject, description, status, state_entered_at, queue_id, workflow, workflow_version, created_at, updated_at)
-         VALUES (?, ?, ?, 'new', ?, 'general', 'support', 1, ?, ?)`,
-      )
-      .run(customerId, subject, description, AT, AT, AT).lastInsertRowid,
-  );
-}
+const { addCustomer, addCase } = bareRows(() => db, AT);
 
 /** Row ids the index finds for an FTS5 query. */
 function found(query: string): number[] {
