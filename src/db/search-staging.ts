@@ -9,7 +9,8 @@
  * as much written that way; docs/performance.md "Issue 11 on 2026-12-05").
  *
  * So while a transaction of the group committer is open on a connection, the insert triggers of
- * cases and customers put their search documents into `search_pending` (a plain table: a unit
+ * cases, customers and (since drizzle/0047) messages put their search documents into
+ * `search_pending` (a plain table: a unit
  * rolled back takes its documents with it), and they move into the index in one statement:
  * - a group's documents just before its COMMIT (`indexStaged`): one segment for the group,
  *   with whatever lone commits left waiting;
@@ -22,7 +23,8 @@
  * SQL function `casebook_search_later()` tells the triggers which applies. The update and
  * delete triggers take a document still waiting out of `search_pending` instead of telling the
  * index to forget what it never held, so a case changed or erased while its document waits is
- * indexed as it is, or not at all. (drizzle/0042's comment, "nothing waits here after a COMMIT",
+ * indexed as it is, or not at all; so do the erasure's statements for messages
+ * (src/privacy/sqlite.ts). (drizzle/0042's comment, "nothing waits here after a COMMIT",
  * predates the lone commits' waiting documents.)
  */
 import type { Database as Sqlite } from 'better-sqlite3';

@@ -4,7 +4,8 @@
  *   every connection `openDatabase` opens has `secure_delete` on);
  * - the FTS5 search index (contentless: it must be told exactly what it indexed) forgets the
  *   message documents before their texts are redacted, with its secure-delete turned on first
- *   (src/db/search-secure-delete.ts);
+ *   (src/db/search-secure-delete.ts); a document still waiting in `search_pending` is taken out
+ *   of it instead;
  * - JSON inside text columns read with `json_extract`, substrings found with `instr`.
  */
 import { sql, type SQL } from 'drizzle-orm';
@@ -41,46 +42,50 @@ export function lockCases(_q: Handle, _list: string): Promise<void> {
   return Promise.resolve();
 }
 
-/** The search index forgets the message documents of the cases (ids checked integers). */
-export async function forgetMessageDocuments(q: Handle, list: string): Promise<void> {
+/**
+ * The search documents of the message entries `entries` picks among the timelines of the cases
+ * `cases` picks: the rowid the insert trigger gave each (its place in its case's timeline) and
+ * the entry's data.
+ */
+function messageDocuments(cases: string, entries = 'TRUE'): string {
+  return `SELECT (case_id << 20) + (position << 1) + (type = 'staff.noted') AS doc, data
+          FROM (SELECT id, case_id, type, data, row_number() OVER (PARTITION BY case_id ORDER BY id) AS position FROM case_events WHERE ${cases})
+          WHERE (${entries}) AND type IN (${TYPES}) AND position <= ${MAX_POSITION}`;
+}
+
+/**
+ * The index forgets these documents (secure-delete on first: src/db/search-secure-delete.ts);
+ * one still waiting in `search_pending` (a group commit's, a lone commit's: src/db/search-staging.ts)
+ * is taken out of it instead, as the index never held it.
+ */
+async function forgetDocuments(q: Handle, documents: string): Promise<void> {
   secureDeletesOn(sqliteOf(q));
   await q.run(
     sql.raw(
       `INSERT INTO search_fts(search_fts, rowid, body)
-       SELECT 'delete', (case_id << 20) + (position << 1) + (type = 'staff.noted'), casebook_search_text(json_extract(data, '$.body'))
-       FROM (SELECT case_id, type, data, row_number() OVER (PARTITION BY case_id ORDER BY id) AS position FROM case_events WHERE case_id IN (${list}))
-       WHERE type IN (${TYPES}) AND position <= ${MAX_POSITION}`,
+       SELECT 'delete', doc, casebook_search_text(json_extract(data, '$.body')) FROM (${documents})
+       WHERE doc NOT IN (SELECT rowid FROM search_pending)`,
     ),
   );
+  await q.run(sql.raw(`DELETE FROM search_pending WHERE rowid IN (SELECT doc FROM (${documents}))`));
+}
+
+/** The search index forgets the message documents of the cases (ids checked integers). */
+export function forgetMessageDocuments(q: Handle, list: string): Promise<void> {
+  return forgetDocuments(q, messageDocuments(`case_id IN (${list})`));
 }
 
 /** The search index forgets the documents of these message entries (ids checked integers), at their place in their case's timeline. */
-export async function forgetEntryDocuments(q: Handle, entryIds: readonly number[]): Promise<void> {
+export function forgetEntryDocuments(q: Handle, entryIds: readonly number[]): Promise<void> {
   const ids = entryIds.map((id) => Math.trunc(id)).join(',');
-  secureDeletesOn(sqliteOf(q));
-  await q.run(
-    sql.raw(
-      `INSERT INTO search_fts(search_fts, rowid, body)
-       SELECT 'delete', (case_id << 20) + (position << 1) + (type = 'staff.noted'), casebook_search_text(json_extract(data, '$.body'))
-       FROM (SELECT id, case_id, type, data, row_number() OVER (PARTITION BY case_id ORDER BY id) AS position
-             FROM case_events WHERE case_id IN (SELECT case_id FROM case_events WHERE id IN (${ids})))
-       WHERE id IN (${ids}) AND type IN (${TYPES}) AND position <= ${MAX_POSITION}`,
-    ),
-  );
+  return forgetDocuments(q, messageDocuments(`case_id IN (SELECT case_id FROM case_events WHERE id IN (${ids}))`, `id IN (${ids})`));
 }
 
 /** These message entries indexed again with their (changed) text, at the same place as the insert trigger puts them. */
 export async function indexEntryDocuments(q: Handle, entryIds: readonly number[]): Promise<void> {
   const ids = entryIds.map((id) => Math.trunc(id)).join(',');
-  await q.run(
-    sql.raw(
-      `INSERT INTO search_fts(rowid, body)
-       SELECT (case_id << 20) + (position << 1) + (type = 'staff.noted'), casebook_search_text(json_extract(data, '$.body'))
-       FROM (SELECT id, case_id, type, data, row_number() OVER (PARTITION BY case_id ORDER BY id) AS position
-             FROM case_events WHERE case_id IN (SELECT case_id FROM case_events WHERE id IN (${ids})))
-       WHERE id IN (${ids}) AND type IN (${TYPES}) AND position <= ${MAX_POSITION}`,
-    ),
-  );
+  const documents = messageDocuments(`case_id IN (SELECT case_id FROM case_events WHERE id IN (${ids}))`, `id IN (${ids})`);
+  await q.run(sql.raw(`INSERT INTO search_fts(rowid, body) SELECT doc, casebook_search_text(json_extract(data, '$.body')) FROM (${documents})`));
 }
 
 /** Webhook deliveries whose payload is about one of the cases (`C-1042` references). */
