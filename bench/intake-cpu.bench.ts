@@ -20,6 +20,7 @@
  *   INTAKE_CPU_OUTBOX=1 …                                              # the outbox running (notifications performed)
  *   INTAKE_CPU_GROUP=1 …                                               # each intake committed alone
  *   INTAKE_CPU_MAIL=8000 …                                             # descriptions that are ~8 KB support mails
+ *   INTAKE_CPU_REPLIES=1 …                                             # staff replies to existing cases, not intakes
  *
  * The baseline is the same intakes' wall time: CPU close to wall means the main thread was
  * busy with the intake, not waiting for the machine.
@@ -33,6 +34,7 @@ import { systemClock } from '../src/clock.js';
 import { openDatabase } from '../src/db/client.js';
 import { createServices } from '../src/compose.js';
 import { createCase } from '../src/cases/create-case.js';
+import { sendMessage } from '../src/cases/send-message.js';
 import type { Actor } from '../src/roles.js';
 import { createApp } from '../src/http/app.js';
 import { ADMIN_TOKEN, tempDir } from '../test/support/harness.js';
@@ -54,6 +56,8 @@ const GROUP_ALONE = Number(process.env.INTAKE_CPU_GROUP ?? GROUP);
 /** INTAKE_CPU_MAIL=8000 (run alone): descriptions that are support mails of about that many characters. */
 const MAIL = Number(process.env.INTAKE_CPU_MAIL ?? 0);
 const INPUTS = MAIL > 0 ? longIntakeInputs(MAIL) : INTAKE_INPUTS;
+/** INTAKE_CPU_REPLIES=1 (run alone): staff replies to the warm-up's cases are timed, not intakes. */
+const REPLIES = process.env.INTAKE_CPU_REPLIES === '1';
 /** The long mails of `npm run bench`'s third row: what a mail's length costs an intake. */
 const MAIL_BYTES = 8000;
 
@@ -78,7 +82,12 @@ export interface IntakeCpu {
   promises: number;
 }
 
-export async function measureIntakeCpu(rounds = ROUNDS, group = GROUP, inputs = INPUTS): Promise<IntakeCpu> {
+/**
+ * `replies`: after the warm-up's intakes, the rounds time staff replies (`sendMessage`) to those
+ * cases instead, each of a group to a case of its own (a case's commands run one after the
+ * other), with `inputs`' descriptions as their bodies.
+ */
+export async function measureIntakeCpu(rounds = ROUNDS, group = GROUP, inputs = INPUTS, replies = REPLIES): Promise<IntakeCpu> {
   const dir = tempDir('casebook-intake-cpu-');
   const file = path.join(dir, 'intake.db');
   await prepareStore(file);
@@ -101,12 +110,24 @@ export async function measureIntakeCpu(rounds = ROUNDS, group = GROUP, inputs = 
     if (res.status !== 201) throw new Error(`intake answered ${res.status}: ${await res.text()}`);
     await res.arrayBuffer();
   };
+  // The warm-up's cases, numbered on from the store's last.
+  const firstCase = db.$client.prepare('SELECT coalesce(max(id), 0) + 1 FROM cases').pluck().get() as number;
+  let r = 0;
+  const reply = async () => {
+    const i = r++;
+    await sendMessage(services, firstCase + (i % 1000), { body: inputs[i % inputs.length]![1], public: true }, actor);
+  };
+  let timed = one;
   const round = async (count: number) => {
-    for (let done = 0; done < count; done += group) await Promise.all(Array.from({ length: group }, one));
+    for (let done = 0; done < count; done += group) await Promise.all(Array.from({ length: group }, timed));
     if (OUTBOX) await services.outbox.idle();
   };
   try {
     await round(1000); // warm-up: JIT, caches, the desk's loads
+    if (replies) {
+      timed = reply;
+      await round(1000);
+    }
     const result: IntakeCpu = { mainRounds: [], processRounds: [], wallRounds: [], statements: 0, promises: 0 };
     const profile = process.env.INTAKE_CPU_PROFILE ? await startProfile() : null;
     for (let r = 0; r < rounds; r++) {
@@ -178,7 +199,7 @@ const bench: Bench = {
     // In groups of 20 (c=50's case), then each committed alone (c=1's: BEGIN and COMMIT per intake).
     let grouped = 0;
     for (const group of [GROUP, 1]) {
-      const r = await measureIntakeCpu(ROUNDS, group, INTAKE_INPUTS);
+      const r = await measureIntakeCpu(ROUNDS, group, INTAKE_INPUTS, false);
       if (group === GROUP) grouped = Math.min(...r.mainRounds);
       ctx.log(`${group === 1 ? 'alone' : `groups of ${group}`}: ${summary(r)}`);
       rows.push({
@@ -190,7 +211,7 @@ const bench: Bench = {
       });
     }
     // Mail intake's descriptions are mails, not a sentence: the same in groups of 20 with ~8 KB ones.
-    const mails = await measureIntakeCpu(ROUNDS, GROUP, longIntakeInputs(MAIL_BYTES));
+    const mails = await measureIntakeCpu(ROUNDS, GROUP, longIntakeInputs(MAIL_BYTES), false);
     ctx.log(`groups of ${GROUP}, ${MAIL_BYTES}-character mails: ${summary(mails)}`);
     rows.push({
       figure: `createCase in groups of ${GROUP}, descriptions that are ~${MAIL_BYTES}-character support mails, main-thread CPU per intake (best round)`,
@@ -198,6 +219,17 @@ const bench: Bench = {
       baseline: 'the same with the one-sentence descriptions',
       baselineMs: grouped / 1000,
       note: 'what the length of a mail costs an intake (folding, rules, rows, search index)',
+    });
+    // The other writes that land on a case all day: replies (the message's search document, the
+    // case's first response, its SLA timers), in groups of 20 to cases of their own.
+    const replies = await measureIntakeCpu(ROUNDS, GROUP, INTAKE_INPUTS, true);
+    ctx.log(`replies in groups of ${GROUP}: ${summary(replies)}`);
+    rows.push({
+      figure: `sendMessage (a staff reply) in groups of ${GROUP}, main-thread CPU per reply (best round)`,
+      ms: Math.min(...replies.mainRounds) / 1000,
+      baseline: 'an intake in groups of 20 (createCase)',
+      baselineMs: grouped / 1000,
+      note: `${replies.statements.toFixed(1)} statements, ${replies.promises.toFixed(0)} promises per reply`,
     });
     return rows;
   },
