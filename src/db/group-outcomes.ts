@@ -26,10 +26,11 @@ export function recordFailure(db: Db, outcomes: Outcome[], error: unknown): { lo
 /**
  * Commits the group's transaction, if SQLite still has it open, and answers each unit with its
  * outcome — a failed COMMIT fails every unit that had succeeded. `full`: a unit was refused for
- * lack of space, so this commit (of smaller units) proves nothing about space. The group's new
- * search documents (and those lone commits left waiting) go into the index first (search-staging.ts), after the index's
- * secure-delete is turned off if the transaction turned it on (search-secure-delete.ts). The transaction is over for the
- * write guard before any unit is answered (writeEnded).
+ * lack of space, so this commit (of smaller units) proves nothing about space. First the index's
+ * secure-delete is turned off if the transaction turned it on (search-secure-delete.ts), then
+ * the group's new search documents (and those lone commits left waiting) go into the index
+ * (search-staging.ts). The transaction is over for the write guard before any unit is answered
+ * (writeEnded).
  */
 export function commitGroup(db: Db, units: Unit[], outcomes: Outcome[], full: boolean): void {
   let committed = false;

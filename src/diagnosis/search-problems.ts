@@ -60,7 +60,8 @@ const CHUNK = 256;
  * (docs/performance.md, thirteenth session). A chunk ends before a space or a line break, which
  * neither lower case (the final sigma looks past marks and apostrophes, not past a space), NFKD
  * (it reorders runs of combining marks, and a space is none) nor a word reaches across: the words
- * are those of the text folded whole (tested against that in search-problems.test.ts).
+ * are those of the text folded whole (tested against that in search-problems.test.ts). A text
+ * without spaces past its first chunk (CJK, a pasted blob) is folded whole from there, as before.
  */
 export function searchTerms(text: string, max = MAX_TERMS): string[] {
   const out: string[] = [];
