@@ -1,5 +1,5 @@
 /**
- * A customer and a case written with one INSERT each, nothing else (no intake, no workflow):
+ * A customer, a case or a timeline entry written with one INSERT each, nothing else (no intake, no workflow):
  * for tests of what the schema's triggers do with the rows (the search index's, say).
  */
 import type { Db } from '../../src/db/client.js';
@@ -8,6 +8,14 @@ export function bareRows(db: () => Db, at: number) {
   return {
     addCustomer(email: string, name: string): number {
       return Number(db().$client.prepare('INSERT INTO customers (email, name, created_at, updated_at) VALUES (?, ?, ?, ?)').run(email, name, at, at).lastInsertRowid);
+    },
+    /** A timeline entry (a reply or note when `type` says so: its body in `data`, as the app writes it). */
+    addEntry(caseId: number, type: string, body: string): number {
+      return Number(
+        db()
+          .$client.prepare("INSERT INTO case_events (case_id, type, at, actor_type, actor_id, data) VALUES (?, ?, ?, 'customer', NULL, ?)")
+          .run(caseId, type, at, JSON.stringify({ body })).lastInsertRowid,
+      );
     },
     /** A case in the `general` queue (which the test creates). */
     addCase(customerId: number, subject: string, description = 'Details follow.'): number {
