@@ -292,4 +292,14 @@ describe('message documents', () => {
     expect(dataRows() - before).toBeLessThanOrEqual(4);
     integrityCheck();
   });
+
+  it('written outside a group commit are indexed at once, nothing left waiting', () => {
+    const id = addCase(addCustomer('xia@example.com', 'Xia Xenotime'), 'Chat about the invoice');
+    addEntry(id, 'case.tagged', 'not a message');
+    const first = addEntry(id, 'staff.noted', 'Customer called about dolomite');
+    expect(first).toBeGreaterThan(0);
+    expect(found('dolomite')).toEqual([messageDoc(id, 2, true)]);
+    expect(waiting()).toBe(0);
+    integrityCheck();
+  });
 });
