@@ -36,9 +36,11 @@ const secureDelete = (of: Db = db) => of.$client.prepare("SELECT v FROM search_f
 const inPages = (word: string) => db.$client.prepare('SELECT count(*) FROM search_fts_data WHERE instr(block, CAST(? AS BLOB)) > 0').pluck().get(word) !== 0;
 const integrityCheck = () => db.$client.exec("INSERT INTO search_fts(search_fts) VALUES ('integrity-check')");
 
+let customers = 0;
+
 /** A case committed, its document moved into the index (a lone commit leaves it waiting in search_pending). */
 async function indexedCase(subject: string, description?: string): Promise<number> {
-  const id = await groupCommit(db, () => addCase(addCustomer(`someone${subject.length}@example.com`, 'Some One'), subject, description));
+  const id = await groupCommit(db, () => addCase(addCustomer(`someone${++customers}@example.com`, 'Some One'), subject, description));
   await groupCommit(db, () => indexWaiting(db));
   expect(found(subject.split(' ')[0]!)).toHaveLength(1);
   return id;

@@ -5,8 +5,9 @@
  * segments (docs/privacy.md). But FTS5 (3.53) decides whether an entry it writes is a delete by
  * the low bit of the first byte of its position list's size, a varint: for a word seen 62 times
  * or more in one column of one document that is the high byte, and about half of such words
- * then cost a lookup of the word in every segment of the index at COMMIT — an intake of an 8 KB
- * mail paid ~270 µs more per document for nothing (docs/performance.md, thirteenth session).
+ * then cost a lookup of the word in every segment of the index at COMMIT, for nothing: 8 KB
+ * documents of a small vocabulary took 273–306 µs each at COMMIT with it on, 20–22 off; in an
+ * English mail of a few KB, "the" alone is such a word (docs/performance.md, thirteenth session).
  *
  * So the setting is off (migration 0046), and whatever deletes documents turns it on first in
  * its transaction: the search triggers of `cases` and `customers` (`SECURE_DELETES_ON` in their
