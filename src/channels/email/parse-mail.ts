@@ -187,9 +187,23 @@ async function namedParts(parsed: ParsedMail): Promise<NamedPart[]> {
   return parts;
 }
 
+let mailparser: Promise<typeof import('mailparser')> | undefined;
+
+/**
+ * mailparser, loaded with the first mail (a server that receives none never holds it) and then
+ * kept: an `import()` a mail was ~2 % of the inbound pipeline's main thread (resolving the
+ * module again each time).
+ */
+function loadMailparser(): Promise<typeof import('mailparser')> {
+  mailparser ??= import('mailparser').catch((error: unknown) => {
+    mailparser = undefined;
+    throw error;
+  });
+  return mailparser;
+}
+
 export async function parseMail(raw: Buffer): Promise<InboundMail> {
-  // mailparser is loaded with the first mail (a server that receives none never holds it).
-  const { simpleParser } = await import('mailparser');
+  const { simpleParser } = await loadMailparser();
   // A mail that is one HTML part is converted here, not by mailparser as well.
   const htmlOnly = /^text\/html\b/i.test(headerField(headerBlock(raw), 'Content-Type') ?? '');
   // Headers in raw Latin-1 (or another legacy set) would lose their letters to U+FFFD: read as mail clients read them (raw-headers.ts);
@@ -229,7 +243,7 @@ export async function parseMail(raw: Buffer): Promise<InboundMail> {
 
 /** The headers of a mail too large to parse, from its first bytes, parsed as a mail without a body (for the noise checks). */
 export async function headersParsed(raw: Buffer): Promise<ParsedMail> {
-  const { simpleParser } = await import('mailparser');
+  const { simpleParser } = await loadMailparser();
   return simpleParser(Buffer.from(`${headerBlock(raw)}\r\n\r\n`, 'utf8'));
 }
 
