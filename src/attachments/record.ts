@@ -20,13 +20,14 @@ export interface StoredFile {
   kind: AttachmentKind;
 }
 
-export function storeFile(store: AttachmentStore, file: IncomingFile, kind: AttachmentKind = file.inline ? 'inline' : 'attachment'): StoredFile {
-  const { sha256, size } = store.put(file.bytes);
+export async function storeFile(store: AttachmentStore, file: IncomingFile, kind: AttachmentKind = file.inline ? 'inline' : 'attachment'): Promise<StoredFile> {
+  const { sha256, size } = await store.put(file.bytes);
   return { fileName: sanitizeFileName(file.name), mediaType: declaredMediaType(file.mediaType), size, sha256, kind };
 }
 
-export function storeFiles(store: AttachmentStore, files: readonly IncomingFile[]): StoredFile[] {
-  return files.map((file) => storeFile(store, file));
+/** The files written side by side (each durable before the promise resolves), in their order. */
+export function storeFiles(store: AttachmentStore, files: readonly IncomingFile[]): Promise<StoredFile[]> {
+  return Promise.all(files.map((file) => storeFile(store, file)));
 }
 
 export interface AttachmentTarget {

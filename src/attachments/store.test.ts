@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { mountSmallDisk } from '../../test/support/small-disk.js';
+import { fileWriterThread } from './file-writer.js';
 import { createAttachmentStore, sha256Hex } from './store.js';
 
 const dirs: string[] = [];
@@ -22,11 +24,11 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('the content-addressed store', () => {
-  it('names a file by the SHA-256 of its bytes under two folder levels, and keeps the bytes', () => {
+  it('names a file by the SHA-256 of its bytes under two folder levels, and keeps the bytes', async () => {
     const dir = freshDir();
     const store = createAttachmentStore(dir);
     const bytes = Buffer.from('%PDF-1.4 an invoice');
-    const put = store.put(bytes);
+    const put = await store.put(bytes);
     const hash = sha256Hex(bytes);
     expect(put).toEqual({ sha256: hash, size: bytes.length, written: true });
     expect(store.pathOf(hash)).toBe(path.join(dir, hash.slice(0, 2), hash.slice(2, 4), hash));
@@ -36,34 +38,34 @@ describe('the content-addressed store', () => {
     expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
   });
 
-  it('stores equal bytes once (dedup), different bytes apart', () => {
+  it('stores equal bytes once (dedup), different bytes apart', async () => {
     const dir = freshDir();
     const store = createAttachmentStore(dir);
-    const first = store.put(Buffer.from('same bytes'));
-    const again = store.put(new Uint8Array(Buffer.from('same bytes')));
-    const other = store.put(Buffer.from('other bytes'));
+    const first = await store.put(Buffer.from('same bytes'));
+    const again = await store.put(new Uint8Array(Buffer.from('same bytes')));
+    const other = await store.put(Buffer.from('other bytes'));
     expect(again).toEqual({ ...first, written: false });
     expect(other.sha256).not.toBe(first.sha256);
     expect(filesUnder(dir).filter((f) => !f.startsWith('tmp'))).toHaveLength(2);
   });
 
-  it('rewrites a damaged (shorter) copy instead of trusting it', () => {
+  it('rewrites a damaged (shorter) copy instead of trusting it', async () => {
     const store = createAttachmentStore(freshDir());
     const bytes = Buffer.from('a file that was cut short by a broken disk');
-    const { sha256 } = store.put(bytes);
+    const { sha256 } = await store.put(bytes);
     fs.writeFileSync(store.pathOf(sha256), bytes.subarray(0, 5));
-    expect(store.put(bytes).written).toBe(true);
+    expect((await store.put(bytes)).written).toBe(true);
     expect(fs.readFileSync(store.pathOf(sha256))).toEqual(bytes);
   });
 
-  it('never leaves a partial file at the final name: a failed rename leaves nothing behind, not even the temp file', () => {
+  it('never leaves a partial file at the final name: a failed rename leaves nothing behind, not even the temp file', async () => {
     const dir = freshDir();
     const store = createAttachmentStore(dir);
     const bytes = Buffer.from('bytes that never arrive');
     const final = store.pathOf(sha256Hex(bytes));
     // Something else (not a file) sits at the final name, so the rename fails after the write.
     fs.mkdirSync(path.join(final, 'in-the-way'), { recursive: true });
-    expect(() => store.put(bytes)).toThrow();
+    await expect(store.put(bytes)).rejects.toThrow();
     expect(fs.statSync(final).isDirectory()).toBe(true);
     expect(store.sizeOf(sha256Hex(bytes))).toBeNull();
     expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
@@ -82,12 +84,12 @@ describe('the content-addressed store', () => {
     expect(fs.readdirSync(tmp)).toEqual(['new.1.def']);
   });
 
-  it('check() proves the folder can take files without creating it, and fails on a path through a file', () => {
+  it('check() proves the folder can take files without creating it, and fails on a path through a file', async () => {
     const dir = path.join(freshDir(), 'nested', 'files');
     const store = createAttachmentStore(dir);
     store.check();
     expect(fs.existsSync(dir)).toBe(false);
-    store.put(Buffer.from('the first file creates the folder'));
+    await store.put(Buffer.from('the first file creates the folder'));
     store.check();
     expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
     const blocker = path.join(freshDir(), 'a-file');
@@ -99,11 +101,66 @@ describe('the content-addressed store', () => {
     if (!fs.existsSync('/proc/self')) return; // no /proc: nothing to try
     // In a child with a time limit: the old code never returned, and a test in this process could not stop it.
     const store = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'store.ts'));
-    const script = `import { createAttachmentStore } from ${JSON.stringify(store)}; try { createAttachmentStore('/proc/casebook-files').put(Buffer.from('x')); console.log('stored'); } catch (e) { console.log(e.code); }`;
+    const script = `import { createAttachmentStore } from ${JSON.stringify(store)}; try { await createAttachmentStore('/proc/casebook-files').put(Buffer.from('x')); console.log('stored'); } catch (e) { console.log(e.code); }`;
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
     expect(child.signal, 'still running after 30 s').toBeNull();
     expect(child.stdout.trim()).toBe('ENOENT');
   }, 60_000);
+
+  it('writes files side by side: equal bytes put at once are one file, and every put is whole when it resolves', async () => {
+    const dir = freshDir();
+    const store = createAttachmentStore(dir);
+    const files = Array.from({ length: 12 }, (_, i) => Buffer.from(`file ${i % 4} `.repeat(1000 + (i % 4))));
+    const puts = await Promise.all(files.map((bytes) => store.put(bytes)));
+    for (const [i, put] of puts.entries()) expect(fs.readFileSync(store.pathOf(put.sha256))).toEqual(files[i]);
+    expect(new Set(puts.map((p) => p.sha256)).size).toBe(4);
+    expect(filesUnder(dir).filter((f) => !f.startsWith('tmp'))).toHaveLength(4);
+    expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it('makes a folder again that was removed after it had taken a file (the temp folder, a hash folder)', async () => {
+    const dir = freshDir();
+    const store = createAttachmentStore(dir);
+    const first = await store.put(Buffer.from('the first file'));
+    fs.rmSync(path.join(dir, 'tmp'), { recursive: true });
+    fs.rmSync(path.join(dir, first.sha256.slice(0, 2)), { recursive: true });
+    const again = await store.put(Buffer.from('the first file'));
+    expect(again).toEqual({ ...first, written: true });
+    expect(fs.readFileSync(store.pathOf(first.sha256), 'utf8')).toBe('the first file');
+    expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it('a full disk fails the put with ENOSPC (as the server reports storage full), leaves no temp file, and the next file that fits is stored', async (t) => {
+    const disk = mountSmallDisk('casebook-store-full-');
+    if (typeof disk === 'string') return t.skip(disk);
+    try {
+      const store = createAttachmentStore(path.join(disk.dir, 'files'));
+      const error = await store.put(Buffer.alloc(3 * 1024 * 1024, 7)).then(
+        () => null,
+        (e: unknown) => e as NodeJS.ErrnoException,
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect(error?.code).toBe('ENOSPC');
+      expect(fs.readdirSync(path.join(disk.dir, 'files', 'tmp'))).toEqual([]);
+      const small = await store.put(Buffer.from('a file that fits'));
+      expect(fs.readFileSync(store.pathOf(small.sha256), 'utf8')).toBe('a file that fits');
+    } finally {
+      disk.unmount();
+    }
+  });
+
+  it('a writer thread that died fails the files it had, and the next file is written by a new one', async () => {
+    const store = createAttachmentStore(freshDir());
+    await store.put(Buffer.from('before'));
+    const thread = fileWriterThread()!;
+    const stopped = thread.terminate();
+    const lost = store.put(Buffer.from('handed to the thread as it stops'));
+    await stopped;
+    await expect(lost).rejects.toThrow(/file writer's thread stopped/);
+    const after = await store.put(Buffer.from('after'));
+    expect(fs.readFileSync(store.pathOf(after.sha256), 'utf8')).toBe('after');
+    expect(fileWriterThread()).not.toBe(thread);
+  });
 
   it('refuses a name that is not a hash (no path ever comes from elsewhere)', () => {
     const store = createAttachmentStore(freshDir());

@@ -3,24 +3,22 @@
  * levels of folders (`<dir>/ab/cd/<hash>`), so equal files are stored once. A file is written
  * to `<dir>/tmp/`, fsynced, renamed into place and the folder fsynced — all before the
  * database transaction that names it commits. A crash therefore leaves at most a file no row
- * names (or a temp file, removed by `removeStaleTemp`), never a row without its file.
+ * names (or a temp file, removed by `removeStaleTemp`), never a row without its file. The
+ * writing is done on a thread of its own (file-writer.ts): every inbound mail stores its
+ * original, and its two fsyncs held the whole server still for as long as the disk took.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeFolder } from '../db/make-folder.js';
+import { writeFile, type PutResult } from './file-writer.js';
 
-export interface PutResult {
-  sha256: string;
-  size: number;
-  /** False when an equal file was already stored. */
-  written: boolean;
-}
+export type { PutResult };
 
 export interface AttachmentStore {
   readonly dir: string;
-  /** Stores the bytes (synchronously, durable on return); equal bytes are kept once. */
-  put(bytes: Uint8Array): PutResult;
+  /** Stores the bytes, durable when the promise resolves; equal bytes are kept once. */
+  put(bytes: Uint8Array): Promise<PutResult>;
   /** Where the file with this hash is (whether or not it exists). */
   pathOf(sha256: string): string;
   /** The stored file's size, or null when it is missing. */
@@ -41,20 +39,11 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function writeDurably(file: string, bytes: Uint8Array): void {
+/** `check()`'s probe, written and fsynced as a file is (at start-up, before anything is served). */
+function writeProbe(file: string): void {
   const fd = fs.openSync(file, 'wx', 0o640);
   try {
-    let offset = 0;
-    while (offset < bytes.length) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
+    fs.writeSync(fd, 'casebook');
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -80,31 +69,13 @@ export function createAttachmentStore(dir: string): AttachmentStore {
     pathOf,
     sizeOf,
     put(bytes) {
-      const sha256 = sha256Hex(bytes);
-      const size = bytes.length;
-      // Dedup: the same hash and size is the same file (a shorter one is a damaged copy: rewritten).
-      if (sizeOf(sha256) === size) return { sha256, size, written: false };
-      const final = pathOf(sha256);
-      // makeFolder, not mkdirSync's `recursive`, which loops for ever where a folder that exists
-      // refuses a sub-folder as missing (ENOENT under /proc): the whole server hung on an upload.
-      makeFolder(path.dirname(final));
-      makeFolder(tmpDir);
-      const tmp = path.join(tmpDir, `${sha256}.${process.pid}.${randomBytes(6).toString('hex')}`);
-      try {
-        writeDurably(tmp, bytes);
-        fs.renameSync(tmp, final);
-      } catch (error) {
-        fs.rmSync(tmp, { force: true });
-        throw error;
-      }
-      fsyncDir(path.dirname(final));
-      return { sha256, size, written: true };
+      return writeFile(dir, bytes);
     },
     check() {
       if (fs.existsSync(dir)) {
         makeFolder(tmpDir);
         const probe = path.join(tmpDir, `probe.${process.pid}.${randomBytes(6).toString('hex')}`);
-        writeDurably(probe, Buffer.from('casebook'));
+        writeProbe(probe);
         fs.rmSync(probe, { force: true });
         return;
       }

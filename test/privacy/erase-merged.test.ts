@@ -25,7 +25,7 @@ describe('erasing a customer whose case was merged into another customer’s cas
     const bob = h.customer({ email: 'bob.q7v@example.org', name: 'Bob' });
     const agent = h.agent({ name: 'Alice', queues: ['general', 'billing', 'technical'], skills: ['refunds'] });
     const a = await createCase(h.services, { subject: 'Printer', description: `My printer ${WORDS} jams` }, ann, { customerId: ann.id });
-    const file = storeFiles(h.services.attachments.store, [{ name: `${WORDS}.png`, mediaType: 'image/png', bytes: new Uint8Array([137, 80, 78, 71, 7]) }]);
+    const file = await storeFiles(h.services.attachments.store, [{ name: `${WORDS}.png`, mediaType: 'image/png', bytes: new Uint8Array([137, 80, 78, 71, 7]) }]);
     await addMessage(h.services, a.id, { body: `Photo of ${WORDS} attached` }, ann, { attachments: file });
     await addMessage(h.services, a.id, { body: `Dear Ann, about ${WORDS}: try again` }, agent);
     const b = await createCase(h.services, { subject: 'Printer too', description: 'Bob’s printer jams as well' }, bob, { customerId: bob.id });

@@ -313,7 +313,7 @@ async function cast(h: Harness): Promise<World> {
     manager: h.agent({ name: 'Maria', role: 'manager' }),
     admin: h.agent({ name: 'Adam', role: 'admin' }),
   };
-  const file = storeFiles(h.services.attachments.store, [{ name: 'screenshot.png', mediaType: 'image/png', bytes: new Uint8Array([137, 80, 78, 71]) }]);
+  const file = await storeFiles(h.services.attachments.store, [{ name: 'screenshot.png', mediaType: 'image/png', bytes: new Uint8Array([137, 80, 78, 71]) }]);
   const c = await createCase(h.services, { subject: 'Hello', description: 'A question about my account' }, actors.customer, { customerId: actors.customer.id, attachments: file });
   const [attachment] = await h.query((q) => q.db.select().from(q.tables.attachments).where(eq(q.tables.attachments.caseId, c.id)));
   const now = h.clock.now();

@@ -69,7 +69,7 @@ beforeAll(async () => {
   caseRef = `C-${c.id}`;
   await addMessage(h.services, c.id, { body: p(2), public: true }, customer);
   // A file whose name is a payload (stored sanitised) and whose declared type is HTML: its link and its download stay inert.
-  const file = storeFiles(h.services.attachments.store, [{ name: `${p(3)}.html`, mediaType: 'text/html', bytes: Buffer.from(p(0)) }]);
+  const file = await storeFiles(h.services.attachments.store, [{ name: `${p(3)}.html`, mediaType: 'text/html', bytes: Buffer.from(p(0)) }]);
   await addMessage(h.services, c.id, { body: p(3), public: true }, agent, { attachments: file });
   params.attachment = String((await h.query((q) => q.db.select().from(q.tables.attachments)))[0]!.id);
   await addMessage(h.services, c.id, { body: p(4), public: false }, agent);

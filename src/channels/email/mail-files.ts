@@ -21,11 +21,13 @@ export interface MailFiles {
 /** Skipped files listed on a timeline entry, at most this many (the count says how many more). */
 const MAX_LISTED = 500;
 
-export function storeMailFiles(services: Services, mail: InboundMail, raw: Buffer): MailFiles {
+export async function storeMailFiles(services: Services, mail: InboundMail, raw: Buffer): Promise<MailFiles> {
   const { settings, store } = services.attachments;
   const { keep, skipped } = partitionWithinLimits(settings, mail.files);
-  const stored = storeFiles(store, keep);
-  const original = storeFile(store, { name: `${clipText(mail.subject, 80) || 'mail'}.eml`, mediaType: 'message/rfc822', bytes: raw }, 'original-mail');
+  const [stored, original] = await Promise.all([
+    storeFiles(store, keep),
+    storeFile(store, { name: `${clipText(mail.subject, 80) || 'mail'}.eml`, mediaType: 'message/rfc822', bytes: raw }, 'original-mail'),
+  ]);
   return { stored, skipped, original };
 }
 

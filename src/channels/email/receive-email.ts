@@ -167,7 +167,7 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
     if (!forwarded || !original || isOwnAddress(settings, original) || (await isStaff(services, original)) || isBlocked(settings, original)) return ignore('staff-sender');
     if (!isEmailAddress(original)) return ignore('invalid-sender');
     try {
-      const files = storeMailFiles(services, mail, raw);
+      const files = await storeMailFiles(services, mail, raw);
       return await openCase(services, mail, entry, files, null, 'forwarded', options, forwarded);
     } catch (error) {
       if (error instanceof DuplicateMailError) return duplicate();
@@ -185,7 +185,7 @@ export async function receiveEmail(services: Services, raw: Buffer, options: Rec
 
   try {
     // Written to the store before the transaction that names them (a failure leaves orphans only).
-    const files = storeMailFiles(services, mail, raw);
+    const files = await storeMailFiles(services, mail, raw);
     const thread = await store.query((q) => findThread(q, settings, mail, options.recipients ?? []));
     // An erased case is no one's thread: the mail that names it (its reply address, its `[C-…]`) is a new request.
     if (thread?.erased) return await openCase(services, mail, entry, files, thread, 'erased-case', options, null, replyTo);

@@ -285,7 +285,7 @@ export function caseRoutes(): Hono<AppEnv> {
         assertWithinLimits(settings, files);
         await takeRateLimit(c, principalOf(c), 'messages');
         const within = record && ((ctx: CaseContext, eventId: number) => record(ctx.q, { caseId: ctx.case.id, eventId }));
-        const sent = await sendMessage(services, row.id, input, principalOf(c).actor, { attachments: storeFiles(store, files), ...(within ? { within } : {}) });
+        const sent = await sendMessage(services, row.id, input, principalOf(c).actor, { attachments: await storeFiles(store, files), ...(within ? { within } : {}) });
         return messageAnswer(c, await settle(c, row.id), sent.eventId);
       },
       async (entry) => messageAnswer(c, await settle(c, row.id), entry.eventId),

@@ -365,7 +365,7 @@ export function casePages(): Hono<PageEnv> {
       // Limits before anything else: a refused upload stores nothing and counts for nothing.
       assertWithinLimits(settings, files);
       await takeRateLimit(c, v.principal, 'messages');
-      const stored = storeFiles(store, files);
+      const stored = await storeFiles(store, files);
       const sent = await sendMessage(services, v.row.id, { body: input.body, public: isPublic, ...(then ? { transition: then } : {}) }, v.principal.actor, { attachments: stored });
       // Sent: the draft it was written in is done with.
       if (staff) await clearSentDraft(c, v.principal, v.row.id, input);

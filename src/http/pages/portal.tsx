@@ -81,7 +81,7 @@ export function portalPages(): Hono<PageEnv> {
       return render({ '(form)': error.message }, 429);
     }
     try {
-      const attachments = storeFiles(services.attachments.store, files);
+      const attachments = await storeFiles(services.attachments.store, files);
       const row = await createCase(services, parsed.data, principal.actor, { customerId: principal.customerId!, channel: 'web', attachments });
       id = row.id;
     } catch (error) {
