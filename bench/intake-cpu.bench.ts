@@ -42,6 +42,7 @@ import type { Bench, BenchRow } from './bench.js';
 import { prepareStore } from './intake.bench.js';
 import { countStatements } from './support/count-statements.js';
 import { INTAKE_INPUTS, longIntakeInputs } from './support/intake-inputs.js';
+import { mainThreadMicros } from './support/main-thread-cpu.js';
 
 const ROUNDS = Number(process.env.INTAKE_CPU_ROUNDS ?? 9);
 /** INTAKE_CPU_HTTP=1: through the route in process (`app.request()`: auth, validation, the answer), not createCase. */
@@ -60,11 +61,6 @@ const INPUTS = MAIL > 0 ? longIntakeInputs(MAIL) : INTAKE_INPUTS;
 const REPLIES = process.env.INTAKE_CPU_REPLIES === '1';
 /** The long mails of `npm run bench`'s third row: what a mail's length costs an intake. */
 const MAIL_BYTES = 8000;
-
-/** The main thread's CPU time so far, µs (schedstat: ns on the CPU). */
-function mainThreadMicros(): number {
-  return Number(fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
-}
 
 function processMicros(): number {
   const { user, system } = process.cpuUsage();
