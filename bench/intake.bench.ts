@@ -131,7 +131,8 @@ function check(result: Result, label: string): void {
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${label}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
 }
 
-async function underDiskLoad<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+/** `fn` while another process writes an 8 MiB block and fsyncs it, again and again, to a file in `dir` (bench/support/disk-load.ts). */
+export async function underDiskLoad<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   const writer = spawn(process.execPath, ['--import', 'tsx', 'bench/support/disk-load.ts', path.join(dir, 'disk-load.bin'), '8192'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve) => writer.stdout!.once('data', () => resolve()));
   try {
