@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { slaNextAtSql, TIMED_EVENT_TYPES } from '../../src/db/schema/index.js';
 import { customerCases } from '../../src/cases/customer-cases.js';
+import { MAILS_FROM, OPENED_FROM } from '../../src/channels/email/sqlite.js';
 import { casesOnOtherWorkflowVersions } from '../../src/cases/reapply-workflow.js';
 import { createHarness, ROOT, type Harness } from '../support/harness.js';
 import { ON_POSTGRES } from '../support/harness-postgres.js';
@@ -118,5 +119,14 @@ describe('sla_timers_next_idx (the next warning or breach of a counting timer)',
         : await h.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sla_timers' AND sql IS NOT NULL ORDER BY name`);
     const names = rows.map((r) => r.name);
     expect(names).toEqual(['sla_timers_case_metric_idx', 'sla_timers_next_idx']);
+  });
+});
+
+describe('inbound_mail_from_idx (a sender’s mails, every inbound mail)', () => {
+  planned.each([
+    ['the sender’s rate limit (receive-email.ts)', MAILS_FROM],
+    ['the acknowledgements’ limit (open-mail-case.ts): not the cases opened by anyone in the hour', OPENED_FROM],
+  ])('%s: the sender’s rows of the window', (_name, sql) => {
+    expect(plan(sql, 'ann@example.com', 0)).toMatch(/^SEARCH inbound_mail USING INDEX inbound_mail_from_idx \(from_address=\? AND received_at>\?\)$/);
   });
 });

@@ -5,7 +5,6 @@
  * A mail an agent forwarded opens the case for the customer who wrote it.
  */
 import type { Handle } from '../../db/store/index.js';
-import { get } from '../../db/store/rows.js';
 import { caseRef } from '../../cases/case-ref.js';
 import { createCase, createCaseSchema } from '../../cases/create-case.js';
 import { customerByEmail } from '../../cases/customers.js';
@@ -18,6 +17,7 @@ import { attachmentData, clip, emptyBody, MAX_BODY, MAX_ORIGINAL, others, recipi
 import { fileCounts, recordOriginal, skippedData, type MailFiles } from './mail-files.js';
 import { addContactsOn, claimMessageIdOn, logMailOn } from './mail-log.js';
 import { noAutomaticAnswer } from './noise.js';
+import { mailChecks } from './prechecks.js';
 import type { InboundMail, MailAddress } from './parse-mail.js';
 import { mailText } from './quoted-text.js';
 import { subjectOfReply, type Thread } from './thread.js';
@@ -41,8 +41,8 @@ const NO_ANSWER: Record<NonNullable<ReturnType<typeof noAutomaticAnswer>>, strin
 };
 
 /** Cases opened by mail from this address within the window (forwards are logged under the agent's address). */
-async function acknowledgedLately(q: Handle, address: string, at: number): Promise<number> {
-  return (await get<{ n: number }>(q, "SELECT count(*) AS n FROM inbound_mail WHERE from_address = ? AND received_at > ? AND outcome = 'created'", [address, at - ACK_WINDOW_MS]))!.n;
+function acknowledgedLately(q: Handle, address: string, at: number): Promise<number> {
+  return mailChecks(q).casesOpenedFrom(q, address, at - ACK_WINDOW_MS);
 }
 
 export async function openCase(

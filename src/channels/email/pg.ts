@@ -29,6 +29,11 @@ export async function mailsFrom(q: Handle, address: string, since: number): Prom
   return Number(row!.n);
 }
 
+export async function casesOpenedFrom(q: Handle, address: string, since: number): Promise<number> {
+  const row = await q.get<{ n: number }>(sql`SELECT count(*) AS n FROM inbound_mail WHERE from_address = ${address} AND received_at > ${since} AND outcome = 'created'`);
+  return Number(row!.n);
+}
+
 export async function firstCaseOf(q: Handle, ids: readonly string[]): Promise<number | null> {
   if (ids.length === 0) return null;
   const rows = await q.all<{ message_id: string; case_id: number }>(sql`SELECT message_id, case_id FROM email_messages WHERE message_id IN (${list(ids)}) AND case_id IS NOT NULL`);

@@ -16,6 +16,8 @@ export interface MailChecks {
   isStaff(q: Handle, address: string): Promise<boolean>;
   /** Mails from this sender counted against the rate limit since `since` (duplicates and refusals for the limit itself do not count). */
   mailsFrom(q: Handle, address: string, since: number): Promise<number>;
+  /** Cases opened by mail from this sender since `since` (the acknowledgements' limit: open-mail-case.ts). */
+  casesOpenedFrom(q: Handle, address: string, since: number): Promise<number>;
   /** The case of the first of `ids` (in order) that is a Message-ID Casebook received or sent for a case, or null. */
   firstCaseOf(q: Handle, ids: readonly string[]): Promise<number | null>;
   /** The first of `ids` (in order) that is a case, or null. */

@@ -8,7 +8,15 @@ import { caseRef } from '../../cases/case-ref.js';
 
 const RECEIVED = "SELECT fingerprint FROM email_messages WHERE message_id = ? AND direction = 'in'";
 const STAFF = 'SELECT 1 FROM staff WHERE email = ?';
-const MAILS_FROM = "SELECT count(*) AS n FROM inbound_mail WHERE from_address = ? AND received_at > ? AND coalesce(reason, '') NOT IN ('duplicate', 'rate-limited')";
+/** Read by `inbound_mail_from_idx` (test/core/index-plans.test.ts), as is OPENED_FROM. */
+export const MAILS_FROM = "SELECT count(*) AS n FROM inbound_mail WHERE from_address = ? AND received_at > ? AND coalesce(reason, '') NOT IN ('duplicate', 'rate-limited')";
+/**
+ * `INDEXED BY`: without statistics SQLite's planner rates `outcome = 'created'` and the time
+ * (`inbound_mail_outcome_idx`) as good as the address and the time, and took that index: every
+ * case opened by mail in the hour was read for each new mail (2.8 ms a mail with 18,000 of
+ * them, against 4 µs by the address).
+ */
+export const OPENED_FROM = "SELECT count(*) AS n FROM inbound_mail INDEXED BY inbound_mail_from_idx WHERE from_address = ? AND received_at > ? AND outcome = 'created'";
 const CASE_OF = 'SELECT case_id FROM email_messages WHERE message_id = ?';
 const CASE = 'SELECT 1 FROM cases WHERE id = ?';
 /** The customer's side of the thread (prechecks.ts `threadOf`): our mails to them, and the mails of theirs a customer entry records. */
@@ -31,6 +39,10 @@ export async function isStaff(q: Handle, address: string): Promise<boolean> {
 
 export async function mailsFrom(q: Handle, address: string, since: number): Promise<number> {
   return statement<[string, number], { n: number }>(sqliteOf(q), MAILS_FROM).get(address, since)!.n;
+}
+
+export async function casesOpenedFrom(q: Handle, address: string, since: number): Promise<number> {
+  return statement<[string, number], { n: number }>(sqliteOf(q), OPENED_FROM).get(address, since)!.n;
 }
 
 export async function firstCaseOf(q: Handle, ids: readonly string[]): Promise<number | null> {
