@@ -58,6 +58,22 @@ export async function appendLine(q: Handle, sessionId: number, line: Omit<ChatLi
   return row.seq;
 }
 
+/**
+ * The files of these entries (an agent's replies in the chat), by the chat's case as well:
+ * `attachments` is indexed by case, then entry (every inbound mail adds its original there), and
+ * by the entries alone each poll of a chat with an agent's reply read the whole table.
+ */
+export function replyFiles(q: Handle, sessionId: number, replies: readonly number[]) {
+  const a = q.tables.attachments;
+  const s = q.tables.chatSessions;
+  const ofCase = q.db.select({ caseId: s.caseId }).from(s).where(eq(s.id, sessionId));
+  return q.db
+    .select({ id: a.id, name: a.fileName, size: a.size, eventId: a.eventId })
+    .from(a)
+    .where(and(eq(a.caseId, ofCase), inArray(a.eventId, [...replies])))
+    .orderBy(asc(a.id));
+}
+
 /** The lines after `afterSeq`, oldest first (at most `limit`), an agent's reply with its files. */
 export async function linesAfter(q: Handle, sessionId: number, afterSeq: number, limit = 500, options: LinesOptions = {}): Promise<ChatLine[]> {
   const t = q.tables.chatMessages;
@@ -70,8 +86,7 @@ export async function linesAfter(q: Handle, sessionId: number, afterSeq: number,
   const replies = rows.filter((r) => r.author === 'agent' && r.eventId !== null).map((r) => r.eventId!);
   const files = new Map<number, ChatFile[]>();
   if (replies.length > 0) {
-    const a = q.tables.attachments;
-    const found = await q.db.select({ id: a.id, name: a.fileName, size: a.size, eventId: a.eventId }).from(a).where(inArray(a.eventId, replies)).orderBy(asc(a.id));
+    const found = await replyFiles(q, sessionId, replies);
     for (const { eventId, ...file } of found) files.set(eventId, [...(files.get(eventId) ?? []), file]);
   }
   // The visitor's messages' ids, from their Idempotency-Key entries (written in the line's transaction).

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { slaNextAtSql, TIMED_EVENT_TYPES } from '../../src/db/schema/index.js';
 import { customerCases } from '../../src/cases/customer-cases.js';
 import { MAILS_FROM, OPENED_FROM } from '../../src/channels/email/sqlite.js';
+import { replyFiles } from '../../src/chat/lines.js';
 import { casesOnOtherWorkflowVersions } from '../../src/cases/reapply-workflow.js';
 import { createHarness, ROOT, type Harness } from '../support/harness.js';
 import { ON_POSTGRES } from '../support/harness-postgres.js';
@@ -128,5 +129,12 @@ describe('inbound_mail_from_idx (a sender’s mails, every inbound mail)', () =>
     ['the acknowledgements’ limit (open-mail-case.ts): not the cases opened by anyone in the hour', OPENED_FROM],
   ])('%s: the sender’s rows of the window', (_name, sql) => {
     expect(plan(sql, 'ann@example.com', 0)).toMatch(/^SEARCH inbound_mail USING INDEX inbound_mail_from_idx \(from_address=\? AND received_at>\?\)$/);
+  });
+});
+
+describe('attachments_case_event_idx (a case’s files, by entry)', () => {
+  planned('serves the files of a chat’s replies, which every poll of the chat reads (lines.ts), not a scan of every file', async () => {
+    const { sql, params } = await h.query(async (q) => replyFiles(q, 1, [10, 11]).toSQL());
+    expect(plan(sql, ...params)).toMatch(/SEARCH attachments USING INDEX attachments_case_event_idx \(case_id=\? AND event_id=\?\)/);
   });
 });
