@@ -75,17 +75,20 @@ export function forgetMessageDocuments(q: Handle, list: string): Promise<void> {
   return forgetDocuments(q, messageDocuments(`case_id IN (${list})`));
 }
 
-/** The search index forgets the documents of these message entries (ids checked integers), at their place in their case's timeline. */
-export function forgetEntryDocuments(q: Handle, entryIds: readonly number[]): Promise<void> {
+/** The documents of these message entries (ids made integers), at their place in their case's timeline. */
+function entryDocuments(entryIds: readonly number[]): string {
   const ids = entryIds.map((id) => Math.trunc(id)).join(',');
-  return forgetDocuments(q, messageDocuments(`case_id IN (SELECT case_id FROM case_events WHERE id IN (${ids}))`, `id IN (${ids})`));
+  return messageDocuments(`case_id IN (SELECT case_id FROM case_events WHERE id IN (${ids}))`, `id IN (${ids})`);
+}
+
+/** The search index forgets the documents of these message entries. */
+export function forgetEntryDocuments(q: Handle, entryIds: readonly number[]): Promise<void> {
+  return forgetDocuments(q, entryDocuments(entryIds));
 }
 
 /** These message entries indexed again with their (changed) text, at the same place as the insert trigger puts them. */
 export async function indexEntryDocuments(q: Handle, entryIds: readonly number[]): Promise<void> {
-  const ids = entryIds.map((id) => Math.trunc(id)).join(',');
-  const documents = messageDocuments(`case_id IN (SELECT case_id FROM case_events WHERE id IN (${ids}))`, `id IN (${ids})`);
-  await q.run(sql.raw(`INSERT INTO search_fts(rowid, body) SELECT doc, casebook_search_text(json_extract(data, '$.body')) FROM (${documents})`));
+  await q.run(sql.raw(`INSERT INTO search_fts(rowid, body) SELECT doc, casebook_search_text(json_extract(data, '$.body')) FROM (${entryDocuments(entryIds)})`));
 }
 
 /** Webhook deliveries whose payload is about one of the cases (`C-1042` references). */
