@@ -2,7 +2,8 @@
  * The SQLite pick (sqlite.ts: a walk of `staff_pick_idx`, the queue's members read whole only
  * when the walk finds no fit) against the reference: every member of the queue read in
  * assignment's order (CANDIDATE_SQL), the first that fits. Random desks larger and smaller than
- * the walk, random queues, skills, chats and preferences: always the same agent, or none.
+ * the walk, random queues, skills, chats and preferences: always the same agent, or none. A pick
+ * that needs skills filters them in SQL; the reference checks them in JavaScript.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +20,8 @@ beforeAll(() => {
 afterAll(() => h.close());
 
 const QUEUES = ['general', 'billing', 'advanced'] as const;
-const SKILLS = ['refunds', 'api'] as const;
+/** Skills that share a prefix, and one that JSON escapes: the SQL keeps exact matches only (sqlite.ts HAS_SKILLS). */
+const SKILLS = ['refunds', 'api', 'refunds-eu', 'say "hi"'] as const;
 
 const person = fc.record({
   active: fc.integer({ min: 0, max: 9 }).map((x) => x < 9),
@@ -34,7 +36,7 @@ const person = fc.record({
 
 const pick = fc.record({
   queue: fc.constantFrom(...QUEUES),
-  skills: fc.subarray([...SKILLS], { maxLength: 1 }),
+  skills: fc.subarray([...SKILLS], { maxLength: 2 }),
   chat: fc.boolean(),
   /** Indexes into the desk: staff with the workspace open (a chat's preference). */
   prefer: fc.option(fc.uniqueArray(fc.nat(120), { maxLength: 6 }), { nil: undefined }),
@@ -91,6 +93,22 @@ describe('the SQLite pick walks staff_pick_idx and chooses as reading every memb
     expect(seen.beyond).toBeGreaterThan(0);
     expect(seen.none).toBeGreaterThan(0);
     expect(seen.preferred).toBeGreaterThan(0);
+  });
+
+  it('keeps, for a pick that needs skills, only those who have every one, compared exactly', async () => {
+    const agent = (skills: Person['skills'], lastAssignedAt: number): Person => ({ active: true, available: true, capacity: 5, openCases: 0, lastAssignedAt, chatLimit: 1, skills, queues: ['billing'] });
+    // Before them in the order: a desk's worth with no skills, and near misses (a longer name, one of two).
+    const desk: Person[] = Array.from({ length: WALK + 3 }, (_, i) => agent([], i));
+    desk.push(agent(['refunds-eu'], 100), agent(['refunds'], 101), agent(['api', 'say "hi"'], 102), agent(['say "hi"', 'refunds', 'api'], 103));
+    const ids = await seed(desk);
+    const picked = (skills: readonly string[]) => h.query((q) => pickAgent(q, 'billing', skills)).then((c) => c?.id ?? null);
+    expect(await picked(['refunds'])).toBe(ids[WALK + 4]);
+    expect(await picked(['refunds-eu'])).toBe(ids[WALK + 3]);
+    expect(await picked(['say "hi"'])).toBe(ids[WALK + 5]);
+    expect(await picked(['refunds', 'say "hi"'])).toBe(ids[WALK + 6]);
+    expect(await picked(['refund'])).toBeNull();
+    expect(await picked(['hi'])).toBeNull();
+    expect(await picked([])).toBe(ids[0]);
   });
 
   it('finds a member of a small queue behind a walk full of others', async () => {

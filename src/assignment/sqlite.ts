@@ -10,6 +10,10 @@
  * member is a few entries in. Only when none of those fits (a small queue in a large desk, the
  * skills, a chat's preference) are the queue's members read whole, as before. Both reads give
  * the members in the same order, so the choice is the same (src/assignment/pick.test.ts).
+ *
+ * A pick that requires skills keeps in SQL only the staff who have them (HAS_SKILLS): when
+ * those with the skill are full, nobody fits and the members are read whole, and handing each
+ * one to JavaScript to be turned down cost ~1.6 µs a member (2 ms a pick in a queue of 1,000).
  */
 import { objectRows } from '../db/fast.js';
 import { sqliteOf, type Handle } from '../db/store/index.js';
@@ -23,18 +27,40 @@ export const WALK = 32;
  * `w` (no sort), each probed for membership by the primary key of `staff_queues` before its row
  * is read (CROSS JOIN: SQLite keeps the join order as written).
  */
-const WALK_SQL = (chats: string) => `
+const WALK_SQL = (chats: string, where = '') => `
   SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.chat_limit, ${chats}, s.open_cases AS load
   FROM (SELECT s.id, s.open_cases, s.last_assigned_at FROM staff s INDEXED BY staff_pick_idx
         WHERE ${PICKABLE} ORDER BY s.open_cases, s.last_assigned_at, s.id LIMIT ${WALK}) w
   CROSS JOIN staff_queues sq ON sq.staff_id = w.id AND sq.queue_id = ?
-  CROSS JOIN staff s ON s.id = w.id
+  CROSS JOIN staff s ON s.id = w.id${where}
   ORDER BY w.open_cases, w.last_assigned_at, w.id`;
 
-const WALK_STATEMENTS = {
-  members: WALK_SQL('0 AS chats'),
-  membersForChat: WALK_SQL(CHATS_SQL),
+/**
+ * `s` has every skill of the (non-empty) JSON array bound here, exact text equality as hasSkills:
+ * no required skill missing from the staff member's list. An empty list, most staff's, is turned
+ * down by its text before any JSON is read.
+ */
+const HAS_SKILLS = "(s.skills <> '[]' AND NOT EXISTS (SELECT 1 FROM json_each(?) r WHERE r.value NOT IN (SELECT h.value FROM json_each(s.skills) h)))";
+
+type Kind = 'members' | 'membersForChat';
+
+/** The walk and the members' read, without and with the skills' condition (one more parameter, after the queue). */
+const STATEMENTS: Record<'any' | 'skilled', { walk: Record<Kind, string>; members: Record<Kind, string> }> = {
+  any: {
+    walk: { members: WALK_SQL('0 AS chats'), membersForChat: WALK_SQL(CHATS_SQL) },
+    members: CANDIDATE_SQL,
+  },
+  skilled: {
+    walk: { members: WALK_SQL('0 AS chats', `\n  WHERE ${HAS_SKILLS}`), membersForChat: WALK_SQL(CHATS_SQL, `\n  WHERE ${HAS_SKILLS}`) },
+    members: { members: withSkills(CANDIDATE_SQL.members), membersForChat: withSkills(CANDIDATE_SQL.membersForChat) },
+  },
 };
+
+/** A members' read (CANDIDATE_SQL) keeping only those with the skills: the condition goes before its ORDER BY. */
+function withSkills(members: string): string {
+  const at = members.lastIndexOf('ORDER BY');
+  return `${members.slice(0, at)}AND ${HAS_SKILLS}\n      ${members.slice(at)}`;
+}
 
 /** Whether the walk stopped at WALK entries with more behind (a covering read of at most WALK + 1 entries). */
 const CUT_SQL = `SELECT count(*) AS n FROM (SELECT 1 FROM staff s INDEXED BY staff_pick_idx WHERE ${PICKABLE} LIMIT ${WALK + 1})`;
@@ -42,13 +68,14 @@ const CUT_SQL = `SELECT count(*) AS n FROM (SELECT 1 FROM staff s INDEXED BY sta
 export function pickAgent(q: Handle, queueId: string, requiredSkills: readonly string[], channel?: string, prefer?: ReadonlySet<number>): Promise<Candidate | null> {
   const sqlite = sqliteOf(q);
   const kind = channel === 'chat' ? 'membersForChat' : 'members';
-  const walked = firstFitting(objectRows<CandidateRow>(sqlite, WALK_STATEMENTS[kind]).iterate(queueId), requiredSkills, channel, prefer);
+  const { walk, members } = STATEMENTS[requiredSkills.length > 0 ? 'skilled' : 'any'];
+  const params = requiredSkills.length > 0 ? [queueId, JSON.stringify(requiredSkills)] : [queueId];
+  const walked = firstFitting(objectRows<CandidateRow>(sqlite, walk[kind]).iterate(...params), requiredSkills, channel, prefer);
   // A preferred fit (or any fit, with no preference) is the first in the queue's order: the walk is enough.
   if (walked !== null && (!prefer || prefer.has(walked.id))) return Promise.resolve(walked);
   // The walk saw every pickable staff member: what it found (a fit not preferred, or none) is the answer.
   if (objectRows<{ n: number }>(sqlite, CUT_SQL).get()!.n <= WALK) return Promise.resolve(walked);
-  const members = objectRows<CandidateRow>(sqlite, CANDIDATE_SQL[kind]);
-  return Promise.resolve(firstFitting(members.iterate(queueId), requiredSkills, channel, prefer));
+  return Promise.resolve(firstFitting(objectRows<CandidateRow>(sqlite, members[kind]).iterate(...params), requiredSkills, channel, prefer));
 }
 
 export function one(q: Handle, staffId: number): Promise<CandidateRow | undefined> {
