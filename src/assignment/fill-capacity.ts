@@ -12,7 +12,9 @@ import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
 import { assignTo } from './assign.js';
+import * as pgRows from './pg.js';
 import { hasRoomFor, hasSkills, loadOf } from './pick-agent.js';
+import * as sqliteRows from './sqlite.js';
 
 interface WaitingRow {
   id: number;
@@ -20,19 +22,30 @@ interface WaitingRow {
   channel: string;
 }
 
-const SCAN = 200;
+/** Waiting cases read at a time (those the agent can take: the first that is still waiting once locked is assigned). */
+export const SCAN = 200;
 
 /** A waiting case's rank (lower is taken first); `c` is the case, `q` its queue. */
 export const WAITING_RANK_SQL = `CASE WHEN q.waiting_order = 'fifo' THEN 2 ELSE
   CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END END`;
 
-// The limit is written into the SQL: a bound LIMIT makes SQLite prepare the statement again on every call (src/db/fast.ts, withLimit).
-const WAITING = `
+/**
+ * The agent's next waiting cases, in the order they are taken: only those the agent can take
+ * (the skills, per dialect; a live chat only with room under their chat limit), so that cases
+ * they cannot take, however many wait ahead, never hide one they can behind the LIMIT.
+ * The limit is written into the SQL: a bound LIMIT makes SQLite prepare the statement again on
+ * every call (src/db/fast.ts, withLimit).
+ */
+const waitingSql = (skillsFit: string) => `
     SELECT c.id, c.skills, c.channel FROM cases c JOIN queues q ON q.id = c.queue_id
     WHERE c.waiting_since IS NOT NULL
       AND c.queue_id IN (SELECT queue_id FROM staff_queues WHERE staff_id = ?)
+      AND ${skillsFit}
+      AND (c.channel <> 'chat' OR ? = 1)
     ORDER BY ${WAITING_RANK_SQL}, c.waiting_since, c.id
     LIMIT ${SCAN}`;
+
+const WAITING = { sqlite: waitingSql(sqliteRows.SKILLS_FIT), postgres: waitingSql(pgRows.SKILLS_FIT) };
 
 /** Inside the caller's transaction (`q`): offers the agent waiting cases until their capacity is full; how many were assigned. */
 export async function fillCapacity(q: Handle, services: Services, staffId: number, actor: Actor): Promise<number> {
@@ -43,7 +56,7 @@ export async function fillCapacity(q: Handle, services: Services, staffId: numbe
   for (;;) {
     const agent = await loadOf(q, staffId);
     if (!agent || agent.load >= agent.capacity) break;
-    const waiting = await all<WaitingRow>(q, WAITING, [staffId]);
+    const waiting = await all<WaitingRow>(q, WAITING[q.dialect], [staffId, JSON.stringify(agent.skills), hasRoomFor(agent, 'chat') ? 1 : 0]);
     const next = waiting.find((row) => !taken.has(row.id) && hasRoomFor(agent, row.channel) && hasSkills(agent, json<string[]>(row.skills)));
     if (!next) break;
     // Loading locks the case (PostgreSQL: another agent's fill may have chosen it too, and

@@ -14,6 +14,9 @@ import type { Handle } from '../db/store/index.js';
 import { all, get } from '../db/store/rows.js';
 import { CANDIDATE_SQL, firstFitting, type Candidate, type CandidateRow } from './candidates.js';
 
+/** A waiting case `c` needs no skill the agent lacks (their skills bound as a JSON array): jsonb containment, exact as hasSkills. */
+export const SKILLS_FIT = 'c.skills <@ ?::jsonb';
+
 /** The queue's members who could take a case now, locked (re-checked after any wait). */
 const LOCK_MEMBERS = `
   SELECT s.id FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id

@@ -42,6 +42,12 @@ const WALK_SQL = (chats: string, where = '') => `
  */
 const HAS_SKILLS = "(s.skills <> '[]' AND NOT EXISTS (SELECT 1 FROM json_each(?) r WHERE r.value NOT IN (SELECT h.value FROM json_each(s.skills) h)))";
 
+/**
+ * A waiting case `c` needs no skill the agent lacks (the agent's skills bound as a JSON array):
+ * fill-capacity.ts's WAITING, so that its LIMIT counts only cases the agent can take.
+ */
+export const SKILLS_FIT = "(c.skills = '[]' OR NOT EXISTS (SELECT 1 FROM json_each(c.skills) r WHERE r.value NOT IN (SELECT h.value FROM json_each(?) h)))";
+
 type Kind = 'members' | 'membersForChat';
 
 /** The walk and the members' read, without and with the skills' condition (one more parameter, after the queue). */

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fillCapacity } from '../../src/assignment/fill-capacity.js';
+import { SCAN, fillCapacity } from '../../src/assignment/fill-capacity.js';
 import { pickAgent } from '../../src/assignment/pick-agent.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { reassignCase } from '../../src/cases/reassign-case.js';
@@ -115,6 +115,18 @@ describe('the waiting queue', () => {
     await h.services.store.write((q) => fillCapacity(q, h.services, plain.id, SYSTEM_ACTOR));
     expect(await assigneeOf(refund.id)).toBeNull();
     expect(await assigneeOf(other.id)).toBe(plain.id);
+  });
+
+  it('finds a case the agent can take behind more waiting cases than one read holds that they cannot', async () => {
+    const plain = h.agent({ queues: ['billing'], capacity: 1, available: false });
+    const refunds = [];
+    for (let i = 0; i <= SCAN; i++) refunds.push((await intake('Refund', 'refund the duplicate charge')).id);
+    h.clock.advanceMinutes(1);
+    const other = await intake('Billing', 'invoice address');
+    await setStaff(plain.id, { available: true });
+    expect(await h.services.store.write((q) => fillCapacity(q, h.services, plain.id, SYSTEM_ACTOR))).toBe(1);
+    expect(await assigneeOf(other.id)).toBe(plain.id);
+    expect(await assigneeOf(refunds[0]!)).toBeNull();
   });
 
   it('fills all spare capacity, oldest first, when an agent becomes available', async () => {
