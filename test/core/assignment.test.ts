@@ -129,6 +129,20 @@ describe('the waiting queue', () => {
     expect(await assigneeOf(refunds[0]!)).toBeNull();
   });
 
+  it('finds a case the agent can take behind more waiting live chats than one read holds, with no room for a chat', async () => {
+    const agent = h.agent({ queues: ['general'], capacity: 2, available: false });
+    await h.run('UPDATE staff SET chat_limit = 0 WHERE id = ?', agent.id);
+    for (let i = 0; i <= SCAN; i++) {
+      n++;
+      await createCase(h.services, { customer: { email: `c${n}@example.com` }, subject: 'Account question', description: 'How do I rename my workspace?', channel: 'chat' }, ADMIN);
+    }
+    h.clock.advanceMinutes(1);
+    const mail = await intake();
+    await setStaff(agent.id, { available: true });
+    expect(await h.services.store.write((q) => fillCapacity(q, h.services, agent.id, SYSTEM_ACTOR))).toBe(1);
+    expect(await assigneeOf(mail.id)).toBe(agent.id);
+  });
+
   it('fills all spare capacity, oldest first, when an agent becomes available', async () => {
     const agent = h.agent({ queues: ['general'], capacity: 2, available: false });
     const ids = [];
