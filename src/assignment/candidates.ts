@@ -39,12 +39,17 @@ export const CHATS_SQL = `(SELECT count(*) FROM chat_sessions cs JOIN cases c ON
  */
 export const PICKABLE = 's.active = TRUE AND s.available = TRUE AND s.open_cases < s.capacity';
 
-const MEMBERS = (chats: string) => `
+const MEMBERS = (chats: string, condition = '') => `
       SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.chat_limit, ${chats},
              s.open_cases AS load
       FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id
-      WHERE sq.queue_id = ? AND ${PICKABLE}
+      WHERE sq.queue_id = ? AND ${PICKABLE}${condition ? ` AND ${condition}` : ''}
       ORDER BY s.open_cases, s.last_assigned_at, s.id`;
+
+/** CANDIDATE_SQL's members' reads with one more condition on `s` (a dialect's test of the skills, with its parameters after the queue). */
+export function membersWhere(condition: string): { members: string; membersForChat: string } {
+  return { members: MEMBERS('0 AS chats', condition), membersForChat: MEMBERS(CHATS_SQL, condition) };
+}
 
 /** The candidates' statements, the same SQL on both dialects (booleans compared with TRUE); run by sqlite.ts / pg.ts. */
 export const CANDIDATE_SQL = {

@@ -17,7 +17,7 @@
  */
 import { objectRows } from '../db/fast.js';
 import { sqliteOf, type Handle } from '../db/store/index.js';
-import { CANDIDATE_SQL, CHATS_SQL, PICKABLE, firstFitting, type Candidate, type CandidateRow } from './candidates.js';
+import { CANDIDATE_SQL, CHATS_SQL, PICKABLE, firstFitting, membersWhere, type Candidate, type CandidateRow } from './candidates.js';
 
 /** Entries of `staff_pick_idx` walked before the queue's members are read whole. */
 export const WALK = 32;
@@ -58,15 +58,9 @@ const STATEMENTS: Record<'any' | 'skilled', { walk: Record<Kind, string>; member
   },
   skilled: {
     walk: { members: WALK_SQL('0 AS chats', `\n  WHERE ${HAS_SKILLS}`), membersForChat: WALK_SQL(CHATS_SQL, `\n  WHERE ${HAS_SKILLS}`) },
-    members: { members: withSkills(CANDIDATE_SQL.members), membersForChat: withSkills(CANDIDATE_SQL.membersForChat) },
+    members: membersWhere(HAS_SKILLS),
   },
 };
-
-/** A members' read (CANDIDATE_SQL) keeping only those with the skills: the condition goes before its ORDER BY. */
-function withSkills(members: string): string {
-  const at = members.lastIndexOf('ORDER BY');
-  return `${members.slice(0, at)}AND ${HAS_SKILLS}\n      ${members.slice(at)}`;
-}
 
 /** Whether the walk stopped at WALK entries with more behind (a covering read of at most WALK + 1 entries). */
 const CUT_SQL = `SELECT count(*) AS n FROM (SELECT 1 FROM staff s INDEXED BY staff_pick_idx WHERE ${PICKABLE} LIMIT ${WALK + 1})`;

@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SCAN, fillCapacity } from '../../src/assignment/fill-capacity.js';
 import { pickAgent } from '../../src/assignment/pick-agent.js';
@@ -9,6 +10,7 @@ import type { Priority } from '../../src/db/schema/index.js';
 import { updateQueue } from '../../src/team/queues.js';
 import { SYSTEM_ACTOR } from '../../src/roles.js';
 import { ADMIN, createHarness, standardQueues, type Harness, type TestActor } from '../support/harness.js';
+import { ON_POSTGRES } from '../support/harness-postgres.js';
 
 let h: Harness;
 beforeEach(() => {
@@ -295,5 +297,26 @@ describe('at once', () => {
     for (const taker of takers) expect(agents.map((a) => a.id)).toContain(taker);
     // Assigned once each: no agent took a case another had just been given.
     for (const c of waiting) expect(await h.query((q) => q.db.select().from(q.tables.caseEvents).where(and(eq(q.tables.caseEvents.caseId, c.id), eq(q.tables.caseEvents.type, 'case.assigned'))))).toHaveLength(1);
+  });
+});
+
+describe.skipIf(!ON_POSTGRES)('on PostgreSQL, a pick that needs a skill', () => {
+  it('locks only the members who have it: another transaction holding a colleague without it does not hold up the intake', async () => {
+    const plain = h.agent({ queues: ['billing'], capacity: 5 });
+    const refunds = h.agent({ queues: ['billing'], skills: ['refunds'], capacity: 5 });
+    await h.settled();
+    const other = new pg.Client({ connectionString: h.databaseUrl! });
+    await other.connect();
+    try {
+      // Another instance's pick in billing, without a skill, holds the plain agent's row.
+      await other.query('BEGIN');
+      await other.query('SELECT id FROM staff WHERE id = $1 FOR NO KEY UPDATE', [plain.id]);
+      const refund = intake('Refund', 'refund the duplicate charge');
+      const held = new Promise<'held up'>((resolve) => setTimeout(() => resolve('held up'), 3_000));
+      expect(await Promise.race([refund.then((c) => c.assigneeId), held])).toBe(refunds.id);
+    } finally {
+      await other.query('ROLLBACK');
+      await other.end();
+    }
   });
 });
