@@ -7,20 +7,14 @@
  * inside the caller's transaction.
  */
 import type { Handle } from '../db/store/index.js';
-import { all, get, json } from '../db/store/rows.js';
+import { all, get } from '../db/store/rows.js';
 import type { Actor } from '../roles.js';
 import type { Services } from '../services.js';
 import { CaseContext } from '../workflow/context.js';
 import { assignTo } from './assign.js';
 import * as pgRows from './pg.js';
-import { hasRoomFor, hasSkills, loadOf } from './pick-agent.js';
+import { hasRoomFor, loadOf } from './pick-agent.js';
 import * as sqliteRows from './sqlite.js';
-
-interface WaitingRow {
-  id: number;
-  skills: unknown;
-  channel: string;
-}
 
 /** Waiting cases read at a time (those the agent can take: the first that is still waiting once locked is assigned). */
 export const SCAN = 200;
@@ -37,7 +31,7 @@ export const WAITING_RANK_SQL = `CASE WHEN q.waiting_order = 'fifo' THEN 2 ELSE
  * every call (src/db/fast.ts, withLimit).
  */
 const waitingSql = (skillsFit: string) => `
-    SELECT c.id, c.skills, c.channel FROM cases c JOIN queues q ON q.id = c.queue_id
+    SELECT c.id FROM cases c JOIN queues q ON q.id = c.queue_id
     WHERE c.waiting_since IS NOT NULL
       AND c.queue_id IN (SELECT queue_id FROM staff_queues WHERE staff_id = ?)
       AND ${skillsFit}
@@ -56,8 +50,9 @@ export async function fillCapacity(q: Handle, services: Services, staffId: numbe
   for (;;) {
     const agent = await loadOf(q, staffId);
     if (!agent || agent.load >= agent.capacity) break;
-    const waiting = await all<WaitingRow>(q, WAITING[q.dialect], [staffId, JSON.stringify(agent.skills), hasRoomFor(agent, 'chat') ? 1 : 0]);
-    const next = waiting.find((row) => !taken.has(row.id) && hasRoomFor(agent, row.channel) && hasSkills(agent, json<string[]>(row.skills)));
+    // Every row is a case the agent can take (the query's conditions): the first not found taken.
+    const waiting = await all<{ id: number }>(q, WAITING[q.dialect], [staffId, JSON.stringify(agent.skills), hasRoomFor(agent, 'chat') ? 1 : 0]);
+    const next = waiting.find((row) => !taken.has(row.id));
     if (!next) break;
     // Loading locks the case (PostgreSQL: another agent's fill may have chosen it too, and
     // this one then reads what that one committed): only a case still waiting is taken.
