@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SCAN, fillCapacity } from '../../src/assignment/fill-capacity.js';
+import { fillCapacity } from '../../src/assignment/fill-capacity.js';
 import { pickAgent } from '../../src/assignment/pick-agent.js';
 import { createCase } from '../../src/cases/create-case.js';
 import { reassignCase } from '../../src/cases/reassign-case.js';
@@ -119,10 +119,10 @@ describe('the waiting queue', () => {
     expect(await assigneeOf(other.id)).toBe(plain.id);
   });
 
-  it('finds a case the agent can take behind more waiting cases than one read holds that they cannot', async () => {
+  it('finds a case the agent can take behind 201 waiting cases they cannot (more than a read of 200 once held)', async () => {
     const plain = h.agent({ queues: ['billing'], capacity: 1, available: false });
     const refunds = [];
-    for (let i = 0; i <= SCAN; i++) refunds.push((await intake('Refund', 'refund the duplicate charge')).id);
+    for (let i = 0; i < 201; i++) refunds.push((await intake('Refund', 'refund the duplicate charge')).id);
     h.clock.advanceMinutes(1);
     const other = await intake('Billing', 'invoice address');
     await setStaff(plain.id, { available: true });
@@ -131,10 +131,10 @@ describe('the waiting queue', () => {
     expect(await assigneeOf(refunds[0]!)).toBeNull();
   });
 
-  it('finds a case the agent can take behind more waiting live chats than one read holds, with no room for a chat', async () => {
+  it('finds a case the agent can take behind 201 waiting live chats, with no room for a chat', async () => {
     const agent = h.agent({ queues: ['general'], capacity: 2, available: false });
     await h.run('UPDATE staff SET chat_limit = 0 WHERE id = ?', agent.id);
-    for (let i = 0; i <= SCAN; i++) {
+    for (let i = 0; i < 201; i++) {
       n++;
       await createCase(h.services, { customer: { email: `c${n}@example.com` }, subject: 'Account question', description: 'How do I rename my workspace?', channel: 'chat' }, ADMIN);
     }
@@ -144,6 +144,19 @@ describe('the waiting queue', () => {
     expect(await h.services.store.write((q) => fillCapacity(q, h.services, agent.id, SYSTEM_ACTOR))).toBe(1);
     expect(await assigneeOf(mail.id)).toBe(agent.id);
   });
+
+  it('passes over a waiting case it finds taken once loaded, and offers it no more', async () => {
+    const agent = h.agent({ queues: ['general'], capacity: 2, available: false });
+    const other = h.agent({ queues: ['billing'], available: false });
+    const first = await intake();
+    h.clock.advanceMinutes(1);
+    const second = await intake();
+    // What a read before another agent's fill committed sees on PostgreSQL: still waiting, yet taken.
+    await h.run('UPDATE cases SET assignee_id = ? WHERE id = ?', other.id, first.id);
+    await setStaff(agent.id, { available: true });
+    expect(await h.services.store.write((q) => fillCapacity(q, h.services, agent.id, SYSTEM_ACTOR))).toBe(1);
+    expect([await assigneeOf(first.id), await assigneeOf(second.id)]).toEqual([other.id, agent.id]);
+  }, 10_000);
 
   it('fills all spare capacity, oldest first, when an agent becomes available', async () => {
     const agent = h.agent({ queues: ['general'], capacity: 2, available: false });

@@ -11,6 +11,7 @@ import { customerCases } from '../../src/cases/customer-cases.js';
 import { MAILS_FROM, OPENED_FROM } from '../../src/channels/email/sqlite.js';
 import { replyFiles } from '../../src/chat/lines.js';
 import { casesOnOtherWorkflowVersions } from '../../src/cases/reapply-workflow.js';
+import { NEXT_WAITING } from '../../src/assignment/fill-capacity.js';
 import { createHarness, ROOT, type Harness } from '../support/harness.js';
 import { ON_POSTGRES } from '../support/harness-postgres.js';
 
@@ -136,5 +137,16 @@ describe('attachments_case_event_idx (a case’s files, by entry)', () => {
   planned('serves the files of a chat’s replies, which every poll of the chat reads (lines.ts), not a scan of every file', async () => {
     const { sql, params } = await h.query(async (q) => replyFiles(q, 1, [10, 11]).toSQL());
     expect(plan(sql, ...params)).toMatch(/SEARCH attachments USING INDEX attachments_case_event_idx \(case_id=\? AND event_id=\?\)/);
+  });
+});
+
+describe('the waiting queue (cases_waiting_rank_idx, cases_waiting_idx)', () => {
+  planned.each([
+    ['a priority queue: by the priority’s rank, then oldest', NEXT_WAITING.sqlite.priority, /^SEARCH c USING INDEX cases_waiting_rank_idx \(queue_id=\?\)/],
+    ['a FIFO queue: oldest', NEXT_WAITING.sqlite.fifo, /^SEARCH c USING INDEX cases_waiting_idx \(queue_id=\? AND waiting_since>\?\)/],
+  ])('%s: the fill reads the queue’s next case from the index in its order, no sort of the waiting cases', (_name, sql, index) => {
+    const planText = plan(sql, 'general', '[]', 1, '[]');
+    expect(planText).toMatch(index);
+    expect(planText).not.toMatch(/TEMP B-TREE/);
   });
 });

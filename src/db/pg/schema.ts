@@ -217,6 +217,7 @@ export const cases = pgTable(
     index('cases_first_response_idx').on(t.firstResponseAt).where(sql`${t.firstResponseAt} IS NOT NULL`),
     uniqueIndex('cases_external_id_idx').on(t.externalId).where(sql`${t.externalId} IS NOT NULL`),
     index('cases_waiting_idx').on(t.queueId, t.waitingSince, t.id).where(sql`${t.waitingSince} IS NOT NULL`),
+    index('cases_waiting_rank_idx').on(t.queueId, sql`(CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END)`, t.waitingSince, t.id).where(sql`${t.waitingSince} IS NOT NULL`),
     index('cases_change_seq_idx').on(t.changeSeq),
   ],
 );

@@ -15,6 +15,13 @@ export type Channel = (typeof CHANNELS)[number];
  */
 export const CUSTOMER_UPDATED_AT_SQL = 'coalesce(customer_updated_at, created_at)';
 
+/**
+ * A priority's rank in the waiting queue (lower is taken first): the middle of
+ * `cases_waiting_rank_idx`, in these words so that the fill's ORDER BY is the index's order
+ * (src/assignment/fill-capacity.ts).
+ */
+export const PRIORITY_RANK_SQL = "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END";
+
 /** `sla_due_at` of a case with no running SLA timer: sorts after every real due time. */
 export const NO_DUE_AT = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
@@ -153,7 +160,11 @@ export const cases = sqliteTable(
     // a call in which staff spoke with the customer) adds it. First-response time by period (durations.ts).
     index('cases_first_response_idx').on(t.firstResponseAt).where(sql`${t.firstResponseAt} IS NOT NULL`),
     uniqueIndex('cases_external_id_idx').on(t.externalId).where(sql`${t.externalId} IS NOT NULL`),
+    // Partial, both: a case has entries only while it waits for an agent. A queue's waiting cases
+    // oldest first (a `fifo` queue's order, the wait alerts), and by priority, then oldest (a
+    // `priority` queue's order): the fill reads each queue's next case from one of them.
     index('cases_waiting_idx').on(t.queueId, t.waitingSince, t.id).where(sql`${t.waitingSince} IS NOT NULL`),
+    index('cases_waiting_rank_idx').on(t.queueId, sql.raw(`(${PRIORITY_RANK_SQL})`), t.waitingSince, t.id).where(sql`${t.waitingSince} IS NOT NULL`),
     index('cases_change_seq_idx').on(t.changeSeq),
   ],
 );

@@ -1,0 +1,2 @@
+-- cases_waiting_rank_idx: a queue's waiting cases by priority, then oldest (drizzle/0048_waiting_rank_index.sql).
+CREATE INDEX "cases_waiting_rank_idx" ON "cases" USING btree ("queue_id",(CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END),"waiting_since","id") WHERE "cases"."waiting_since" IS NOT NULL;
