@@ -21,23 +21,7 @@ import { pickAgent } from '../src/assignment/pick-agent.js';
 import { tempDir } from '../test/support/harness.js';
 import type { Bench, BenchRow } from './bench.js';
 import { prepareStore } from './intake.bench.js';
-
-const PASSES = 5;
-const PER_PASS = 2_000;
-
-/** Best µs per call of each of `fns`, passes interleaved. */
-async function perCall(fns: (() => Promise<unknown>)[]): Promise<number[]> {
-  for (const fn of fns) for (let i = 0; i < 200; i++) await fn();
-  const best = fns.map(() => Number.POSITIVE_INFINITY);
-  for (let p = 0; p < PASSES; p++) {
-    for (const [k, fn] of fns.entries()) {
-      const start = performance.now();
-      for (let i = 0; i < PER_PASS; i++) await fn();
-      best[k] = Math.min(best[k]!, ((performance.now() - start) * 1000) / PER_PASS);
-    }
-  }
-  return best;
-}
+import { bestPerCall } from './support/per-call.js';
 
 export default {
   name: 'assignment',
@@ -69,7 +53,7 @@ export default {
         const whole = () => services.store.query((q) => Promise.resolve(firstFitting(objectRows<CandidateRow>(sqliteOf(q), CANDIDATE_SQL.members).iterate(queue), skills)));
         const [a, b] = [await walk(), await whole()];
         if (a?.id !== b?.id) throw new Error(`the two picks differ: ${a?.id} and ${b?.id}`);
-        const [walkUs, wholeUs] = await perCall([walk, whole]);
+        const [walkUs, wholeUs] = await bestPerCall([walk, whole], { perPass: 2_000, warmUp: 200 });
         ctx.log(`assignment: ${label}, ${members(queue)} members of ${members('general') + members('billing') + members('technical') + members('advanced')} seats: ${walkUs!.toFixed(1)} µs walking, ${wholeUs!.toFixed(1)} µs reading every member`);
         rows.push({
           figure: `pick an agent: ${label} (${members(queue)} members; ${more} agents added to general)`,
