@@ -38,6 +38,8 @@ export interface IndexedProblem {
   frequency: Map<string, number>;
   /** Memo of the problem's words for `sharedWords` (search-problems.ts). */
   words?: ProblemWords;
+  /** Its place in `ProblemIndex.problems`: where `rankProblems` keeps its running sum. */
+  slot: number;
 }
 
 /** A problem's words as `sharedWords` (search-problems.ts) looks them up. */
@@ -56,6 +58,23 @@ export interface ProblemIndex {
   averageLength: number;
   /** Token → the problems that contain it (its length is bm25's nHit). */
   postings: Map<string, IndexedProblem[]>;
+  /** The problems by `slot`. */
+  problems: IndexedProblem[];
+  /** Token → what `rankProblems` adds up for it: see `TokenTerms`. */
+  terms: Map<string, TokenTerms>;
+}
+
+/**
+ * A token's postings as `rankProblems` reads them, in two flat arrays: the slots of the active
+ * problems that contain it and, for each, bm25's term without the IDF (`(f * (k1 + 1)) / (f + k1 *
+ * (1 - b + b * D / avgdl))`, computed once at build). Walking objects and a Map per problem
+ * instead was bound by memory: ~250 ns a posting with a library of 3,000 problems.
+ */
+export interface TokenTerms {
+  /** Problems that contain the token, active or not (bm25's nHit: FTS5 counts them all). */
+  hits: number;
+  slots: Int32Array;
+  parts: Float64Array;
 }
 
 const indexes = new WeakMap<Sqlite, ProblemIndex>();
@@ -70,10 +89,14 @@ export interface ProblemRow {
   active: boolean;
 }
 
+/** bm25()'s parameters (FTS5's: k1 1.2, b 0.75). */
+const K1 = 1.2;
+const B = 0.75;
+
 /** Collects the tokens of the library's problems into an index. */
 function collector(revision: number, rows: Iterable<ProblemRow>) {
   const problems = new Map<number, IndexedProblem>();
-  for (const row of rows) problems.set(row.id, { ...row, length: 0, frequency: new Map() });
+  for (const row of rows) problems.set(row.id, { ...row, length: 0, frequency: new Map(), slot: problems.size });
   const postings = new Map<string, IndexedProblem[]>();
   let tokens = 0;
   return {
@@ -91,7 +114,23 @@ function collector(revision: number, rows: Iterable<ProblemRow>) {
         else postings.set(term, [problem]);
       }
     },
-    index: (): ProblemIndex => ({ revision, rows: problems.size, averageLength: problems.size === 0 ? 0 : tokens / problems.size, postings }),
+    index: (): ProblemIndex => {
+      const averageLength = problems.size === 0 ? 0 : tokens / problems.size;
+      const terms = new Map<string, TokenTerms>();
+      for (const [term, list] of postings) {
+        const active = list.filter((problem) => problem.active);
+        const slots = new Int32Array(active.length);
+        const parts = new Float64Array(active.length);
+        active.forEach((problem, i) => {
+          const f = problem.frequency.get(term)!;
+          slots[i] = problem.slot;
+          // bm25()'s term without the IDF, in its order of operations (sqlite3.c, fts5Bm25Function).
+          parts[i] = (f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * problem.length) / averageLength));
+        });
+        terms.set(term, { hits: list.length, slots, parts });
+      }
+      return { revision, rows: problems.size, averageLength, postings, problems: [...problems.values()], terms };
+    },
   };
 }
 
@@ -131,31 +170,64 @@ export function problemIndex(db: Db): ProblemIndex | null {
   return index;
 }
 
-const K1 = 1.2;
-const B = 0.75;
+/** Running bm25 sums of one ranking, by problem slot, kept per index and zeroed after use. */
+const sums = new WeakMap<ProblemIndex, Float64Array>();
 
 /**
  * The active problems that contain any of `tokens` (stemmed search words, in query order),
  * ranked as `ORDER BY bm25(problems_fts, 4.0, 2.0, 0.5, 2.0)` ranks them (lower is better),
- * the first `limit`. The arithmetic is bm25()'s own (sqlite3.c, fts5Bm25Function), in its order.
+ * then by id, the first `limit`. The arithmetic is bm25()'s own (sqlite3.c, fts5Bm25Function):
+ * each problem's sum is added up token by token in query order, as bm25() adds its phrases (a
+ * token the problem lacks adds 0 there, nothing here: the same sum).
+ *
+ * The work follows the postings of the request's tokens (flat arrays: `TokenTerms`), not
+ * problems × tokens, and only the best `limit` are kept in order. Scoring every candidate on
+ * every token through its objects and sorting them all cost 1 ms a request with a library of
+ * 1,000 problems and 31–36 ms with 10,000 (docs/performance.md, "Diagnosis and the size of the
+ * problem library").
  */
 export function rankProblems(index: ProblemIndex, tokens: readonly string[], limit: number): { problem: IndexedProblem; rank: number }[] {
-  const idf = tokens.map((token) => {
-    const hits = index.postings.get(token)?.length ?? 0;
-    const value = Math.log((index.rows - hits + 0.5) / (hits + 0.5));
-    return value <= 0.0 ? 1e-6 : value;
-  });
-  const candidates = new Set<IndexedProblem>();
-  for (const token of tokens) for (const problem of index.postings.get(token) ?? []) if (problem.active) candidates.add(problem);
-  const ranked = [...candidates].map((problem) => {
-    const d = problem.length;
-    let score = 0.0;
-    for (let i = 0; i < tokens.length; i++) {
-      const f = problem.frequency.get(tokens[i]!) ?? 0;
-      score += idf[i]! * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * d) / index.averageLength)));
+  if (limit <= 0) return [];
+  let sum = sums.get(index);
+  if (!sum) sums.set(index, (sum = new Float64Array(index.problems.length)));
+  const touched: number[] = [];
+  for (const token of tokens) {
+    const terms = index.terms.get(token);
+    if (!terms) continue;
+    const value = Math.log((index.rows - terms.hits + 0.5) / (terms.hits + 0.5));
+    const idf = value <= 0.0 ? 1e-6 : value;
+    const { slots, parts } = terms;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!;
+      const soFar = sum[slot]!;
+      if (soFar === 0) touched.push(slot); // every term is > 0: a sum of 0 is one not started
+      sum[slot] = soFar + idf * parts[i]!;
     }
-    return { problem, rank: -1.0 * score };
-  });
-  ranked.sort((a, b) => a.rank - b.rank || a.problem.id - b.problem.id);
-  return ranked.slice(0, limit);
+  }
+  const best: { problem: IndexedProblem; rank: number }[] = [];
+  for (const slot of touched) {
+    const ranked = { problem: index.problems[slot]!, rank: -1.0 * sum[slot]! };
+    sum[slot] = 0;
+    if (limit > SMALL_LIMIT) best.push(ranked);
+    else if (best.length < limit || before(ranked, best[best.length - 1]!)) {
+      // Kept in order by insertion: a diagnosis asks for 12.
+      let at = best.length;
+      while (at > 0 && before(ranked, best[at - 1]!)) at--;
+      best.splice(at, 0, ranked);
+      if (best.length > limit) best.pop();
+    }
+  }
+  if (limit > SMALL_LIMIT) {
+    best.sort((a, b) => a.rank - b.rank || a.problem.id - b.problem.id);
+    if (best.length > limit) best.length = limit;
+  }
+  return best;
+}
+
+/** Up to this many best are kept in order as they come; more (a search's every match) are sorted once. */
+const SMALL_LIMIT = 64;
+
+/** Whether `a` ranks before `b`: the lower rank, then the lower id. */
+function before(a: { problem: IndexedProblem; rank: number }, b: { problem: IndexedProblem; rank: number }): boolean {
+  return a.rank < b.rank || (a.rank === b.rank && a.problem.id < b.problem.id);
 }

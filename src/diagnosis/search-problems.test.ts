@@ -172,13 +172,13 @@ describe('the in-memory index', () => {
   });
 
   /** What FTS5 itself answers: the query search-problems.ts sends it for words that are not plain ASCII. */
-  function viaFts5(terms: string[]): { id: number; rank: number }[] {
+  function viaFts5(terms: string[], limit = 12): { id: number; rank: number }[] {
     return h.db.$client
       .prepare(
         `SELECT p.id, bm25(problems_fts, 4.0, 2.0, 0.5, 2.0) AS rank FROM problems_fts JOIN problems p ON p.id = problems_fts.rowid
-         WHERE problems_fts MATCH ? AND p.active = 1 ORDER BY rank, p.id LIMIT 12`,
+         WHERE problems_fts MATCH ? AND p.active = 1 ORDER BY rank, p.id LIMIT ?`,
       )
-      .all(terms.map((t) => `"${t}"`).join(' OR ')) as { id: number; rank: number }[];
+      .all(terms.map((t) => `"${t}"`).join(' OR '), limit) as { id: number; rank: number }[];
   }
 
   it('finds and ranks exactly as FTS5 bm25 does, for any words', () => {
@@ -193,6 +193,26 @@ describe('the in-memory index', () => {
         ours.forEach((r, i) => expect(r.rank).toBeCloseTo(theirs[i]!.rank, 9));
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('ranks exactly as FTS5 bm25 does in a library where most problems share the request’s words, keeping only the best', () => {
+    // 150 more problems from 40 words: a request's words are in most of them, far more than the 12 kept.
+    const words = 'account login password reset error invoice refund charge charged twice payment card billing export data csv calendar sync events missing plan upgrade email notification token webhook slow timeout mobile report team invite access locked code address receipt download storage workspace'.split(' ');
+    const now = h.clock.now();
+    const pick = (seed: number, n: number) => Array.from({ length: n }, (_, i) => words[(seed * 7 + i * i * 13 + i) % words.length]).join(' ');
+    for (let i = 0; i < 150; i++) {
+      h.db.insert(problems).values({ title: pick(i, 3), symptoms: pick(i + 1_000, 4 + (i % 9)), synonyms: pick(i + 2_000, i % 3), solution: pick(i + 3_000, 10 + (i % 17)), active: i % 7 !== 0, createdAt: now, updatedAt: now }).run();
+    }
+    const request = fc.uniqueArray(fc.constantFrom(...words), { minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(request, fc.constantFrom(1, 3, 12, 1_000), (terms, limit) => {
+        const ours = rankProblems(problemIndex(h.db)!, terms.map(porterStem), limit).map(({ problem, rank }) => ({ id: problem.id, rank }));
+        const theirs = viaFts5(terms, limit);
+        expect(ours.map((r) => r.id)).toEqual(theirs.map((r) => r.id));
+        ours.forEach((r, i) => expect(r.rank).toBeCloseTo(theirs[i]!.rank, 9));
+      }),
+      { numRuns: 200 },
     );
   });
 
