@@ -34,8 +34,6 @@ export interface IndexedProblem {
   active: boolean;
   /** Tokens in the problem, all columns (bm25's D). */
   length: number;
-  /** Token → its occurrences weighted by column (bm25's phrase frequency). */
-  frequency: Map<string, number>;
   /** Memo of the problem's words for `sharedWords` (search-problems.ts). */
   words?: ProblemWords;
   /** Its place in `ProblemIndex.problems`: where `rankProblems` keeps its running sum. */
@@ -56,8 +54,6 @@ export interface ProblemIndex {
   rows: number;
   /** Average tokens per problem (bm25's avgdl). */
   averageLength: number;
-  /** Token → the problems that contain it (its length is bm25's nHit). */
-  postings: Map<string, IndexedProblem[]>;
   /** The problems by `slot`. */
   problems: IndexedProblem[];
   /** Token → what `rankProblems` adds up for it: see `TokenTerms`. */
@@ -67,8 +63,9 @@ export interface ProblemIndex {
 /**
  * A token's postings as `rankProblems` reads them, in two flat arrays: the slots of the active
  * problems that contain it and, for each, bm25's term without the IDF (`(f * (k1 + 1)) / (f + k1 *
- * (1 - b + b * D / avgdl))`, computed once at build). Walking objects and a Map per problem
- * instead was bound by memory: ~250 ns a posting with a library of 3,000 problems.
+ * (1 - b + b * D / avgdl))`, f the token's occurrences in the problem weighted by column, computed
+ * once at build). Walking a list of problem objects and a Map of frequencies per problem instead
+ * was bound by memory: ~250 ns a posting with a library of 3,000 problems.
  */
 export interface TokenTerms {
   /** Problems that contain the token, active or not (bm25's nHit: FTS5 counts them all). */
@@ -93,43 +90,81 @@ export interface ProblemRow {
 const K1 = 1.2;
 const B = 0.75;
 
-/** Collects the tokens of the library's problems into an index. */
+/** A token's postings while the index is built: slots in the order met, f summed per slot. */
+interface TokenBuilder {
+  slots: number[];
+  frequencies: number[];
+}
+
+/**
+ * Collects the tokens of the library's problems into an index. Instances come either in FTS5's
+ * order (fts5vocab: by token, then problem) or problem by problem (`indexProblems`); in both, a
+ * token's instances in one problem come together, so each adds to the last posting of its token
+ * or starts the next. One Map lookup an instance at most (the token's, skipped while the token
+ * repeats), where a Map per problem and per token cost ~5 µs an instance (6 s for a library of
+ * 10,000 problems of ~100 words).
+ */
 function collector(revision: number, rows: Iterable<ProblemRow>) {
-  const problems = new Map<number, IndexedProblem>();
-  for (const row of rows) problems.set(row.id, { ...row, length: 0, frequency: new Map(), slot: problems.size });
-  const postings = new Map<string, IndexedProblem[]>();
-  let tokens = 0;
+  const problems: IndexedProblem[] = [];
+  const slotOf = new Map<number, number>();
+  for (const row of rows) {
+    slotOf.set(row.id, problems.length);
+    problems.push({ ...row, length: 0, slot: problems.length });
+  }
+  /** Tokens per slot (bm25's D), counted here and set on the problems at the end: flat, not an object per instance. */
+  const lengths = new Int32Array(problems.length);
+  const tokens = new Map<string, TokenBuilder>();
+  let total = 0;
+  let lastTerm: string | null = null;
+  let lastBuilder: TokenBuilder | null = null;
+  let lastDoc = Number.NaN;
+  let lastSlot: number | undefined;
   return {
-    problems,
     add(term: string, doc: number, col: string): void {
-      const problem = problems.get(doc);
-      if (!problem) return;
-      tokens++;
-      problem.length++;
-      const seen = problem.frequency.get(term);
-      problem.frequency.set(term, (seen ?? 0) + (COLUMN_WEIGHTS[col] ?? 1.0));
-      if (seen === undefined) {
-        const list = postings.get(term);
-        if (list) list.push(problem);
-        else postings.set(term, [problem]);
+      if (doc !== lastDoc) {
+        lastDoc = doc;
+        lastSlot = slotOf.get(doc);
+      }
+      const slot = lastSlot;
+      if (slot === undefined) return;
+      total++;
+      lengths[slot]!++;
+      let builder = term === lastTerm ? lastBuilder! : tokens.get(term);
+      if (!builder) tokens.set(term, (builder = { slots: [], frequencies: [] }));
+      lastTerm = term;
+      lastBuilder = builder;
+      const weight = COLUMN_WEIGHTS[col] ?? 1.0;
+      const at = builder.slots.length - 1;
+      if (at >= 0 && builder.slots[at] === slot) builder.frequencies[at]! += weight;
+      else {
+        builder.slots.push(slot);
+        builder.frequencies.push(weight);
       }
     },
     index: (): ProblemIndex => {
-      const averageLength = problems.size === 0 ? 0 : tokens / problems.size;
-      const terms = new Map<string, TokenTerms>();
-      for (const [term, list] of postings) {
-        const active = list.filter((problem) => problem.active);
-        const slots = new Int32Array(active.length);
-        const parts = new Float64Array(active.length);
-        active.forEach((problem, i) => {
-          const f = problem.frequency.get(term)!;
-          slots[i] = problem.slot;
-          // bm25()'s term without the IDF, in its order of operations (sqlite3.c, fts5Bm25Function).
-          parts[i] = (f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * problem.length) / averageLength));
-        });
-        terms.set(term, { hits: list.length, slots, parts });
+      const averageLength = problems.length === 0 ? 0 : total / problems.length;
+      const active = new Uint8Array(problems.length);
+      for (const problem of problems) {
+        problem.length = lengths[problem.slot]!;
+        active[problem.slot] = problem.active ? 1 : 0;
       }
-      return { revision, rows: problems.size, averageLength, postings, problems: [...problems.values()], terms };
+      const terms = new Map<string, TokenTerms>();
+      for (const [term, { slots: all, frequencies }] of tokens) {
+        let kept = 0;
+        for (const slot of all) kept += active[slot]!;
+        const slots = new Int32Array(kept);
+        const parts = new Float64Array(kept);
+        for (let i = 0, j = 0; i < all.length; i++) {
+          const slot = all[i]!;
+          if (!active[slot]) continue;
+          const f = frequencies[i]!;
+          slots[j] = slot;
+          // bm25()'s term without the IDF, in its order of operations (sqlite3.c, fts5Bm25Function).
+          parts[j++] = (f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * lengths[slot]!) / averageLength));
+        }
+        terms.set(term, { hits: all.length, slots, parts });
+      }
+      return { revision, rows: problems.length, averageLength, problems, terms };
     },
   };
 }
@@ -140,7 +175,8 @@ function build(db: Db, revision: number): ProblemIndex {
   sqlite.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.problems_fts_instances USING fts5vocab(main, problems_fts, instance)');
   const rows = sqlite.prepare<[], Omit<ProblemRow, 'active'> & { active: number }>('SELECT id, title, symptoms, synonyms, solution, active FROM problems').all();
   const index = collector(revision, rows.map((r) => ({ ...r, active: r.active === 1 })));
-  for (const { term, doc, col } of sqlite.prepare<[], { term: string; doc: number; col: string }>('SELECT term, doc, col FROM temp.problems_fts_instances').iterate()) index.add(term, doc, col);
+  const instances = sqlite.prepare<[], [string, number, string]>('SELECT term, doc, col FROM temp.problems_fts_instances').raw();
+  for (const [term, doc, col] of instances.iterate()) index.add(term, doc, col);
   return index.index();
 }
 
