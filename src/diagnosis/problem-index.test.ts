@@ -1,3 +1,4 @@
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,8 @@ import { problems } from '../db/schema/index.js';
 import { DEMO_PROBLEMS } from '../seed/seed-demo.js';
 import { fts5Tokens } from './fts5-tokens.js';
 import { porterStem } from './porter.js';
-import { indexProblems, problemIndex, rankProblems, type ProblemIndex, type ProblemRow } from './problem-index.js';
+import { tempDir } from '../../test/support/harness.js';
+import { indexProblems, problemIndex, rankProblems, tokenInstances, updatedIndex, type ProblemIndex, type ProblemRow } from './problem-index.js';
 import { searchTerms } from './search-problems.js';
 
 /**
@@ -51,7 +53,7 @@ function plainIndex(index: ProblemIndex) {
     averageLength: index.averageLength,
     lengths: index.problems.map((p) => [p.id, p.length] as const).sort(([a], [b]) => a - b),
     terms: [...index.terms]
-      .map(([term, { hits, slots, parts }]) => [term, hits, [...slots].map((slot, i) => [index.problems[slot]!.id, parts[i]!] as const).sort(([a], [b]) => a - b)] as const)
+      .map(([term, { slots, parts }]) => [term, slots.length, [...slots].map((slot, i) => [index.problems[slot]!.id, parts[i]!] as const).sort(([a], [b]) => a - b)] as const)
       .sort(([a], [b]) => (a < b ? -1 : 1)),
   };
 }
@@ -95,5 +97,82 @@ describe('indexProblems builds the index fts5vocab gives', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('updatedIndex: the index after an edit of the library is the one built from the library edited', () => {
+  const problem = fc.record({ title: text, symptoms: text, synonyms: text, solution: text, active: fc.boolean() });
+  type Edit = { kind: 'add'; problem: Omit<ProblemRow, 'id'> } | { kind: 'edit'; at: number; problem: Omit<ProblemRow, 'id'> } | { kind: 'flag' | 'delete'; at: number };
+  const edit: fc.Arbitrary<Edit> = fc.oneof(
+    fc.record({ kind: fc.constant('add' as const), problem }),
+    fc.record({ kind: fc.constant('edit' as const), at: fc.nat(), problem }),
+    fc.record({ kind: fc.constantFrom('flag' as const, 'delete' as const), at: fc.nat() }),
+  );
+  const words = fc.uniqueArray(fc.constantFrom('charge', 'refund', 'login', 'reset', 'sync', 'naïve', 'ing', 'ation'), { minLength: 1, maxLength: 4 });
+  /** The library after `e` (an added problem gets an id above every one before). */
+  function applied(rows: ProblemRow[], e: Edit, nextId: () => number): ProblemRow[] {
+    if (e.kind === 'add') return [...rows, { id: nextId(), ...e.problem }];
+    if (rows.length === 0) return rows;
+    const at = e.at % rows.length;
+    if (e.kind !== 'edit') return e.kind === 'delete' ? rows.filter((_, i) => i !== at) : rows.map((row, i) => (i === at ? { ...row, active: !row.active } : row));
+    return rows.map((row, i) => (i === at ? { id: row.id, ...e.problem } : row));
+  }
+  const ranked = (index: ProblemIndex, tokens: string[]) => rankProblems(index, tokens, 12).map(({ problem, rank }) => [problem.id, rank]);
+
+  it('without FTS5 (tokenInstances, as on PostgreSQL), for random libraries and edits', () => {
+    let updates = 0;
+    fc.assert(
+      fc.property(fc.array(problem, { minLength: 4, maxLength: 12 }), fc.array(edit, { minLength: 1, maxLength: 6 }), words, (library, edits, request) => {
+        let rows: ProblemRow[] = library.map((p, i) => ({ id: i + 1, ...p }));
+        let id = rows.length;
+        let index = indexProblems(1, rows);
+        for (const [k, e] of edits.entries()) {
+          rows = applied(rows, e, () => ++id);
+          const whole = indexProblems(k + 2, rows);
+          const updated = updatedIndex(index, k + 2, rows, tokenInstances);
+          if (updated) {
+            updates++;
+            expect(plainIndex(updated)).toEqual(plainIndex(whole));
+            expect(ranked(updated, request.map(porterStem))).toEqual(ranked(whole, request.map(porterStem)));
+          }
+          index = updated ?? whole;
+        }
+      }),
+      { numRuns: 150 },
+    );
+    expect(updates).toBeGreaterThan(100);
+  });
+
+  it('on SQLite, edits through SQL by this connection and another: what a new connection builds whole from fts5vocab', () => {
+    const file = path.join(tempDir('casebook-problem-index-'), 'library.db');
+    const db = openDatabase(file);
+    const other = new Database(file);
+    try {
+      const insert = other.prepare('INSERT INTO problems (title, symptoms, synonyms, solution, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 1)');
+      for (let i = 0; i < 12; i++) insert.run(`Problem ${i} charge refund`, `symptom ${i} login reset naïve charging`, i % 3 ? 'billed twice' : '', `solution ${i}`, i % 5 ? 1 : 0);
+      problemIndex(db);
+      const steps: [string, unknown[]][] = [
+        ['UPDATE problems SET symptoms = ? WHERE id = 3', ['cannot sync the calendar at all']],
+        ['UPDATE problems SET active = 1 - active WHERE id = 5', []],
+        ['DELETE FROM problems WHERE id = 7', []],
+        ["INSERT INTO problems (title, symptoms, synonyms, solution, active, created_at, updated_at) VALUES ('Printer on fire', 'smoke, flames', 'burning', 'Call the fire brigade', 1, 1, 1)", []],
+        ['UPDATE problems SET title = ?, synonyms = ? WHERE id = 2', ['Refund requested twice', 'double refund, Müller']],
+      ];
+      for (const [k, [sql, params]] of steps.entries()) {
+        (k % 2 ? other : db.$client).prepare(sql).run(...params);
+        const updated = problemIndex(db)!;
+        const fresh = openDatabase(file);
+        try {
+          const whole = problemIndex(fresh)!;
+          expect(plainIndex(updated), sql).toEqual(plainIndex(whole));
+          for (const request of [['charge', 'refund'], ['smoke', 'printer'], ['calendar', 'sync', 'login'], ['muller', 'double']]) expect(ranked(updated, request.map(porterStem))).toEqual(ranked(whole, request.map(porterStem)));
+        } finally {
+          fresh.$client.close();
+        }
+      }
+    } finally {
+      other.close();
+      db.$client.close();
+    }
   });
 });

@@ -12,7 +12,9 @@
  *
  * It follows the library: `problem_library_revision` changes with every insert, update or
  * delete of a problem (triggers), in this process or another; a search that finds another
- * revision than the index was built at rebuilds it first.
+ * revision than the index was built at brings it up to date first: the problems whose words
+ * changed are tokenized again (by FTS5 itself, in a temp table), the rest kept (`updatedIndex`),
+ * or, when much changed, the whole index is built again from fts5vocab.
  *
  * Without FTS5 (PostgreSQL), `indexProblems` builds the same index from the problems' rows with
  * fts5-tokens.ts, FTS5's tokenizer in JavaScript (problem-index.test.ts: equal on the demo
@@ -56,21 +58,23 @@ export interface ProblemIndex {
   averageLength: number;
   /** The problems by `slot`. */
   problems: IndexedProblem[];
-  /** Token → what `rankProblems` adds up for it: see `TokenTerms`. */
+  /** Whether the problem in each slot is active (only active problems are found). */
+  active: Uint8Array;
+  /** Token → its postings: see `TokenTerms`. */
   terms: Map<string, TokenTerms>;
 }
 
 /**
- * A token's postings as `rankProblems` reads them, in two flat arrays: the slots of the active
- * problems that contain it and, for each, bm25's term without the IDF (`(f * (k1 + 1)) / (f + k1 *
- * (1 - b + b * D / avgdl))`, f the token's occurrences in the problem weighted by column, computed
- * once at build). Walking a list of problem objects and a Map of frequencies per problem instead
- * was bound by memory: ~250 ns a posting with a library of 3,000 problems.
+ * A token's postings as `rankProblems` reads them, in flat arrays: the slots of the problems
+ * that contain it (active or not: their number is bm25's nHit, FTS5 counts them all), f (its
+ * occurrences in the problem, weighted by column) and bm25's term without the IDF (`(f * (k1 +
+ * 1)) / (f + k1 * (1 - b + b * D / avgdl))`, computed at build). Walking a list of problem objects
+ * and a Map of frequencies per problem instead was bound by memory: ~250 ns a posting with a
+ * library of 3,000 problems.
  */
 export interface TokenTerms {
-  /** Problems that contain the token, active or not (bm25's nHit: FTS5 counts them all). */
-  hits: number;
   slots: Int32Array;
+  frequencies: Float64Array;
   parts: Float64Array;
 }
 
@@ -90,117 +94,214 @@ export interface ProblemRow {
 const K1 = 1.2;
 const B = 0.75;
 
-/** A token's postings while the index is built: slots in the order met, f summed per slot. */
+/** A token instance as fts5vocab's `instance` table gives it: the token, the problem's id, the column's name. */
+type Instance = [term: string, doc: number, col: string];
+
+/** Postings collected for a token: slots in the order met, f summed per slot. */
 interface TokenBuilder {
   slots: number[];
   frequencies: number[];
 }
 
 /**
- * Collects the tokens of the library's problems into an index. Instances come either in FTS5's
- * order (fts5vocab: by token, then problem) or problem by problem (`indexProblems`); in both, a
- * token's instances in one problem come together, so each adds to the last posting of its token
- * or starts the next. One Map lookup an instance at most (the token's, skipped while the token
- * repeats), where a Map per problem and per token cost ~5 µs an instance (6 s for a library of
- * 10,000 problems of ~100 words).
+ * Collects token instances into postings per token and lengths per slot. Instances come either in
+ * FTS5's order (fts5vocab: by token, then problem) or problem by problem (`indexProblems`); in
+ * both, a token's instances in one problem come together, so each adds to the last posting of its
+ * token or starts the next. One Map lookup an instance at most (the token's, skipped while the
+ * token repeats), where a Map per problem and per token cost ~5 µs an instance (6 s for a library
+ * of 10,000 problems of ~100 words).
  */
-function collector(revision: number, rows: Iterable<ProblemRow>) {
-  const problems: IndexedProblem[] = [];
-  const slotOf = new Map<number, number>();
-  for (const row of rows) {
-    slotOf.set(row.id, problems.length);
-    problems.push({ ...row, length: 0, slot: problems.length });
-  }
-  /** Tokens per slot (bm25's D), counted here and set on the problems at the end: flat, not an object per instance. */
-  const lengths = new Int32Array(problems.length);
+function collect(instances: Iterable<Instance>, slotOf: ReadonlyMap<number, number>, lengths: Int32Array): Map<string, TokenBuilder> {
   const tokens = new Map<string, TokenBuilder>();
-  let total = 0;
   let lastTerm: string | null = null;
   let lastBuilder: TokenBuilder | null = null;
   let lastDoc = Number.NaN;
   let lastSlot: number | undefined;
-  return {
-    add(term: string, doc: number, col: string): void {
-      if (doc !== lastDoc) {
-        lastDoc = doc;
-        lastSlot = slotOf.get(doc);
-      }
-      const slot = lastSlot;
-      if (slot === undefined) return;
-      total++;
-      lengths[slot]!++;
-      let builder = term === lastTerm ? lastBuilder! : tokens.get(term);
-      if (!builder) tokens.set(term, (builder = { slots: [], frequencies: [] }));
-      lastTerm = term;
-      lastBuilder = builder;
-      const weight = COLUMN_WEIGHTS[col] ?? 1.0;
-      const at = builder.slots.length - 1;
-      if (at >= 0 && builder.slots[at] === slot) builder.frequencies[at]! += weight;
-      else {
-        builder.slots.push(slot);
-        builder.frequencies.push(weight);
-      }
-    },
-    index: (): ProblemIndex => {
-      const averageLength = problems.length === 0 ? 0 : total / problems.length;
-      const active = new Uint8Array(problems.length);
-      for (const problem of problems) {
-        problem.length = lengths[problem.slot]!;
-        active[problem.slot] = problem.active ? 1 : 0;
-      }
-      const terms = new Map<string, TokenTerms>();
-      for (const [term, { slots: all, frequencies }] of tokens) {
-        let kept = 0;
-        for (const slot of all) kept += active[slot]!;
-        const slots = new Int32Array(kept);
-        const parts = new Float64Array(kept);
-        for (let i = 0, j = 0; i < all.length; i++) {
-          const slot = all[i]!;
-          if (!active[slot]) continue;
-          const f = frequencies[i]!;
-          slots[j] = slot;
-          // bm25()'s term without the IDF, in its order of operations (sqlite3.c, fts5Bm25Function).
-          parts[j++] = (f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * lengths[slot]!) / averageLength));
-        }
-        terms.set(term, { hits: all.length, slots, parts });
-      }
-      return { revision, rows: problems.length, averageLength, problems, terms };
-    },
-  };
+  for (const [term, doc, col] of instances) {
+    if (doc !== lastDoc) {
+      lastDoc = doc;
+      lastSlot = slotOf.get(doc);
+    }
+    const slot = lastSlot;
+    if (slot === undefined) continue;
+    lengths[slot]!++;
+    let builder: TokenBuilder | undefined = term === lastTerm ? lastBuilder! : tokens.get(term);
+    if (!builder) tokens.set(term, (builder = { slots: [], frequencies: [] }));
+    lastTerm = term;
+    lastBuilder = builder;
+    const weight = COLUMN_WEIGHTS[col] ?? 1.0;
+    const at = builder.slots.length - 1;
+    if (at >= 0 && builder.slots[at] === slot) builder.frequencies[at]! += weight;
+    else {
+      builder.slots.push(slot);
+      builder.frequencies.push(weight);
+    }
+  }
+  return tokens;
 }
 
-function build(db: Db, revision: number): ProblemIndex {
+/** `slots`' bm25 terms without the IDF, for the index's lengths and average (bm25()'s order of operations: sqlite3.c, fts5Bm25Function). */
+function partsOf(slots: Int32Array, frequencies: Float64Array, problems: readonly IndexedProblem[], averageLength: number): Float64Array {
+  const parts = new Float64Array(slots.length);
+  for (let i = 0; i < slots.length; i++) {
+    const f = frequencies[i]!;
+    parts[i] = (f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * problems[slots[i]!]!.length) / averageLength));
+  }
+  return parts;
+}
+
+/** The index of `problems` (slots set) from the postings of every token and their lengths. */
+function assemble(revision: number, problems: IndexedProblem[], postings: Iterable<[string, Int32Array, Float64Array]>): ProblemIndex {
+  let total = 0;
+  const active = new Uint8Array(problems.length);
+  for (const problem of problems) {
+    total += problem.length;
+    active[problem.slot] = problem.active ? 1 : 0;
+  }
+  const averageLength = problems.length === 0 ? 0 : total / problems.length;
+  const terms = new Map<string, TokenTerms>();
+  for (const [term, slots, frequencies] of postings) if (slots.length > 0) terms.set(term, { slots, frequencies, parts: partsOf(slots, frequencies, problems, averageLength) });
+  return { revision, rows: problems.length, averageLength, problems, active, terms };
+}
+
+/** The index of `rows` from all their token instances. */
+function indexOf(revision: number, rows: readonly ProblemRow[], instances: Iterable<Instance>): ProblemIndex {
+  const problems = rows.map((row, slot): IndexedProblem => ({ ...row, length: 0, slot }));
+  const lengths = new Int32Array(problems.length);
+  const tokens = collect(instances, new Map(rows.map((row, slot) => [row.id, slot])), lengths);
+  for (const problem of problems) problem.length = lengths[problem.slot]!;
+  return assemble(revision, problems, (function* () {
+    for (const [term, { slots, frequencies }] of tokens) yield [term, Int32Array.from(slots), Float64Array.from(frequencies)] as [string, Int32Array, Float64Array];
+  })());
+}
+
+/** Whether a stored problem still says what its indexed copy does (the words FTS5 indexed: not its flag). */
+function sameText(row: ProblemRow, indexed: IndexedProblem): boolean {
+  return row.title === indexed.title && row.symptoms === indexed.symptoms && row.synonyms === indexed.synonyms && row.solution === indexed.solution;
+}
+
+/** Above this share of the library changed, added or deleted, a whole build is cheaper than an update. */
+const UPDATE_AT_MOST = 0.25;
+
+/**
+ * `index` brought to the library as `rows` are now, without tokenizing it again: problems whose
+ * words are unchanged keep their postings (moved to their new slots; a flag switched is only a
+ * flag), those added or edited get theirs from `tokenize` (given only them), those deleted lose
+ * theirs, and every term's bm25 part follows the new average length. A manager's edit of a
+ * library of 10,000 problems rebuilt the whole index on the next diagnosis (1.3–1.7 s on the
+ * event loop, ~1.2 s of it SQLite reading fts5vocab); an update costs a read of the rows and a
+ * pass over the postings. Null when more than a quarter changed: build it whole.
+ */
+export function updatedIndex(index: ProblemIndex, revision: number, rows: readonly ProblemRow[], tokenize: (rows: readonly ProblemRow[]) => Iterable<Instance>): ProblemIndex | null {
+  const before = new Map(index.problems.map((problem) => [problem.id, problem]));
+  const problems: IndexedProblem[] = [];
+  /** Old slot → new slot, −1 for a problem deleted or re-tokenized. */
+  const moved = new Int32Array(index.problems.length).fill(-1);
+  const tokenized: ProblemRow[] = [];
+  const slotOf = new Map<number, number>();
+  for (const row of rows) {
+    const old = before.get(row.id);
+    const slot = problems.length;
+    if (old && sameText(row, old)) {
+      moved[old.slot] = slot;
+      problems.push({ ...old, active: row.active, slot });
+    } else {
+      tokenized.push(row);
+      slotOf.set(row.id, slot);
+      problems.push({ ...row, length: 0, slot });
+    }
+  }
+  const deleted = index.problems.length - (problems.length - tokenized.length);
+  if (tokenized.length + deleted > Math.max(1, rows.length * UPDATE_AT_MOST)) return null;
+  const lengths = new Int32Array(problems.length);
+  const added = collect(tokenize(tokenized), slotOf, lengths);
+  for (const row of tokenized) problems[slotOf.get(row.id)!]!.length = lengths[slotOf.get(row.id)!]!;
+  return assemble(revision, problems, (function* () {
+    for (const [term, { slots: oldSlots, frequencies: oldFrequencies }] of index.terms) {
+      const more = added.get(term);
+      added.delete(term);
+      let kept = 0;
+      for (let i = 0; i < oldSlots.length; i++) if (moved[oldSlots[i]!]! >= 0) kept++;
+      const slots = new Int32Array(kept + (more?.slots.length ?? 0));
+      const frequencies = new Float64Array(slots.length);
+      let j = 0;
+      for (let i = 0; i < oldSlots.length; i++) {
+        const slot = moved[oldSlots[i]!]!;
+        if (slot < 0) continue;
+        slots[j] = slot;
+        frequencies[j++] = oldFrequencies[i]!;
+      }
+      if (more) {
+        slots.set(more.slots, j);
+        frequencies.set(more.frequencies, j);
+      }
+      yield [term, slots, frequencies] as [string, Int32Array, Float64Array];
+    }
+    for (const [term, { slots, frequencies }] of added) yield [term, Int32Array.from(slots), Float64Array.from(frequencies)] as [string, Int32Array, Float64Array];
+  })());
+}
+
+/** The problems' rows on SQLite, in id order. */
+function problemRows(db: Db): ProblemRow[] {
+  const rows = db.$client.prepare<[], Omit<ProblemRow, 'active'> & { active: number }>('SELECT id, title, symptoms, synonyms, solution, active FROM problems ORDER BY id').all();
+  return rows.map((r) => ({ ...r, active: r.active === 1 }));
+}
+
+/** The whole index from FTS5's own index (fts5vocab: every token of every problem). */
+function build(db: Db, revision: number, rows: readonly ProblemRow[]): ProblemIndex {
   const sqlite = db.$client;
   // A per-connection view of the FTS5 index's tokens (temp schema: nothing is written to the database).
   sqlite.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.problems_fts_instances USING fts5vocab(main, problems_fts, instance)');
-  const rows = sqlite.prepare<[], Omit<ProblemRow, 'active'> & { active: number }>('SELECT id, title, symptoms, synonyms, solution, active FROM problems').all();
-  const index = collector(revision, rows.map((r) => ({ ...r, active: r.active === 1 })));
-  const instances = sqlite.prepare<[], [string, number, string]>('SELECT term, doc, col FROM temp.problems_fts_instances').raw();
-  for (const [term, doc, col] of instances.iterate()) index.add(term, doc, col);
-  return index.index();
+  return indexOf(revision, rows, sqlite.prepare<[], Instance>('SELECT term, doc, col FROM temp.problems_fts_instances').raw().iterate());
+}
+
+/**
+ * The token instances of `rows` as FTS5 makes them: the rows written to a per-connection FTS5
+ * table of problems_fts's columns and tokenizer (temp schema), read back through fts5vocab, and
+ * removed.
+ */
+function instancesOf(db: Db, rows: readonly ProblemRow[]): Instance[] {
+  const sqlite = db.$client;
+  sqlite.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.problems_changed USING fts5(title, symptoms, solution, synonyms, tokenize = 'porter unicode61 remove_diacritics 2')`);
+  sqlite.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.problems_changed_instances USING fts5vocab(temp, problems_changed, instance)');
+  const insert = sqlite.prepare('INSERT INTO temp.problems_changed (rowid, title, symptoms, solution, synonyms) VALUES (?, ?, ?, ?, ?)');
+  for (const row of rows) insert.run(row.id, row.title, row.symptoms, row.solution, row.synonyms);
+  try {
+    return sqlite.prepare<[], Instance>('SELECT term, doc, col FROM temp.problems_changed_instances').raw().all();
+  } finally {
+    sqlite.exec('DELETE FROM temp.problems_changed');
+  }
 }
 
 /** FTS5's columns of a problem, in problems_fts's order. */
 const COLUMNS = ['title', 'symptoms', 'solution', 'synonyms'] as const;
 
-/**
- * The index of `rows` without FTS5: each column tokenized as `porter unicode61
- * remove_diacritics 2` would (fts5-tokens.ts). Problems are added in id order, as fts5vocab
- * lists them per token; a problem's weights are sums of 4, 2 and 0.5, exact in any order.
- */
-export function indexProblems(revision: number, rows: readonly ProblemRow[]): ProblemIndex {
-  const index = collector(revision, rows);
-  for (const row of [...rows].sort((a, b) => a.id - b.id)) for (const col of COLUMNS) for (const term of fts5Tokens(row[col])) index.add(term, row.id, col);
-  return index.index();
+/** `rows`' token instances without FTS5: each column tokenized as `porter unicode61 remove_diacritics 2` would (fts5-tokens.ts), problem by problem. */
+export function* tokenInstances(rows: readonly ProblemRow[]): Iterable<Instance> {
+  for (const row of rows) for (const col of COLUMNS) for (const term of fts5Tokens(row[col])) yield [term, row.id, col];
 }
 
-/** The index at the library's current revision (rebuilt if it changed); null without a revision to follow. */
+/**
+ * The index of `rows` without FTS5 (`tokenInstances`). Problems are added in id order, as
+ * fts5vocab lists them per token; a problem's weights are sums of 4, 2 and 0.5, exact in any order.
+ */
+export function indexProblems(revision: number, rows: readonly ProblemRow[]): ProblemIndex {
+  const sorted = [...rows].sort((a, b) => a.id - b.id);
+  return indexOf(revision, sorted, tokenInstances(sorted));
+}
+
+/**
+ * The index at the library's current revision; null without a revision to follow. After a
+ * change, the index before is updated (`updatedIndex`, the changed problems tokenized by FTS5
+ * itself) or, when much changed, built whole from fts5vocab.
+ */
 export function problemIndex(db: Db): ProblemIndex | null {
   const row = statement<[], { revision: number }>(db, 'SELECT revision FROM problem_library_revision WHERE id = 1').get();
   if (!row) return null;
   let index = indexes.get(db.$client);
   if (!index || index.revision !== row.revision) {
-    index = build(db, row.revision);
+    const rows = problemRows(db);
+    index = (index && updatedIndex(index, row.revision, rows, (changed) => instancesOf(db, changed))) ?? build(db, row.revision, rows);
     indexes.set(db.$client, index);
   }
   return index;
@@ -230,11 +331,14 @@ export function rankProblems(index: ProblemIndex, tokens: readonly string[], lim
   for (const token of tokens) {
     const terms = index.terms.get(token);
     if (!terms) continue;
-    const value = Math.log((index.rows - terms.hits + 0.5) / (terms.hits + 0.5));
-    const idf = value <= 0.0 ? 1e-6 : value;
     const { slots, parts } = terms;
+    const hits = slots.length;
+    const value = Math.log((index.rows - hits + 0.5) / (hits + 0.5));
+    const idf = value <= 0.0 ? 1e-6 : value;
+    const { active } = index;
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!;
+      if (!active[slot]) continue;
       const soFar = sum[slot]!;
       if (soFar === 0) touched.push(slot); // every term is > 0: a sum of 0 is one not started
       sum[slot] = soFar + idf * parts[i]!;

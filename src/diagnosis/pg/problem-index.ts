@@ -9,7 +9,7 @@
  * every change of the library, so one names one library's content whatever database it is in.
  */
 import type { Queryable } from '../../search/pg/match-documents.js';
-import { indexProblems, type ProblemIndex, type ProblemRow } from '../problem-index.js';
+import { indexProblems, tokenInstances, updatedIndex, type ProblemIndex, type ProblemRow } from '../problem-index.js';
 
 /** The indexes last built (a process usually has one database; tests have a few). */
 const indexes = new Map<number, ProblemIndex>();
@@ -24,7 +24,10 @@ export async function postgresProblemIndex(client: Queryable): Promise<ProblemIn
   let index = indexes.get(revision);
   if (!index) {
     const { rows } = await client.query<ProblemRow>('SELECT id, title, symptoms, synonyms, solution, active FROM problems ORDER BY id');
-    index = indexProblems(revision, rows.map((r) => ({ ...r, id: Number(r.id) })));
+    const library = rows.map((r) => ({ ...r, id: Number(r.id) }));
+    // The index built last, updated with the problems that changed (updatedIndex), unless much changed.
+    const last = [...indexes.values()].at(-1);
+    index = (last && updatedIndex(last, revision, library, tokenInstances)) ?? indexProblems(revision, library);
     indexes.set(revision, index);
     for (const old of indexes.keys()) if (indexes.size > KEPT) indexes.delete(old);
   }
