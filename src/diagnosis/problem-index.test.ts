@@ -175,4 +175,25 @@ describe('updatedIndex: the index after an edit of the library is the one built 
       db.$client.close();
     }
   });
+  it('on SQLite while writes are refused (query_only, a full disk): built whole, as it cannot write its temp table', () => {
+    const file = path.join(tempDir('casebook-problem-index-'), 'library.db');
+    const db = openDatabase(file);
+    const other = new Database(file);
+    try {
+      const insert = other.prepare('INSERT INTO problems (title, symptoms, synonyms, solution, active, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 1, 1)');
+      for (let i = 0; i < 8; i++) insert.run(`Problem ${i}`, `symptom ${i} charge`, '', `solution ${i}`);
+      problemIndex(db);
+      db.$client.pragma('query_only = 1');
+      other.prepare("UPDATE problems SET symptoms = 'printer on fire' WHERE id = 2").run();
+      const fresh = openDatabase(file);
+      try {
+        expect(plainIndex(problemIndex(db)!)).toEqual(plainIndex(problemIndex(fresh)!));
+      } finally {
+        fresh.$client.close();
+      }
+    } finally {
+      other.close();
+      db.$client.close();
+    }
+  });
 });

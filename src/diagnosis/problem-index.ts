@@ -301,7 +301,9 @@ export function problemIndex(db: Db): ProblemIndex | null {
   let index = indexes.get(db.$client);
   if (!index || index.revision !== row.revision) {
     const rows = problemRows(db);
-    index = (index && updatedIndex(index, row.revision, rows, (changed) => instancesOf(db, changed))) ?? build(db, row.revision, rows);
+    // The changed problems' tokens are written to a temp table: not while writes are refused (a full disk: src/db/faults.ts).
+    const canWrite = !db.$client.readonly && Number(db.$client.pragma('query_only', { simple: true })) === 0;
+    index = (index && canWrite && updatedIndex(index, row.revision, rows, (changed) => instancesOf(db, changed))) || build(db, row.revision, rows);
     indexes.set(db.$client, index);
   }
   return index;
