@@ -52,7 +52,7 @@ const PARTS: Record<'sqlite' | 'postgres', NextParts> = {
  * with room under their chat limit; not one found taken), read from the index in the queue's
  * order and stopping at the first that fits: cases they cannot take, however many wait ahead,
  * never hide one they can, and the read costs the same with 20 or 20,000 waiting (a sort of
- * every waiting case of the agent's queues took 7 ms at 20,000: docs/performance.md, "The
+ * every waiting case of the agent's queues took 19–27 ms at 20,000: docs/performance.md, "The
  * waiting queue's fill"). A `priority` queue: `cases_waiting_rank_idx` (the priority's rank, then
  * oldest); a `fifo` queue: `cases_waiting_idx` (oldest; its cases rank as `normal` against the
  * agent's other queues). Parameters: queue, skills (JSON), room for a chat (1/0), taken ids (JSON).
