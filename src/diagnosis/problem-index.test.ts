@@ -143,11 +143,32 @@ describe('updatedIndex: the index after an edit of the library is the one built 
     expect(updates).toBeGreaterThan(100);
   });
 
-  it('on SQLite, edits through SQL by this connection and another: what a new connection builds whole from fts5vocab', () => {
+  /**
+   * A library file on SQLite: `db` (the connection under test) and `other` (another process's),
+   * and `whole()`, the index a new connection builds whole from fts5vocab; closed after `run`.
+   */
+  function withLibrary(run: (t: { db: ReturnType<typeof openDatabase>; other: Database.Database; whole: () => ProblemIndex }) => void): void {
     const file = path.join(tempDir('casebook-problem-index-'), 'library.db');
     const db = openDatabase(file);
     const other = new Database(file);
+    const whole = () => {
+      const fresh = openDatabase(file);
+      try {
+        return problemIndex(fresh)!;
+      } finally {
+        fresh.$client.close();
+      }
+    };
     try {
+      run({ db, other, whole });
+    } finally {
+      other.close();
+      db.$client.close();
+    }
+  }
+
+  it('on SQLite, edits through SQL by this connection and another: what a new connection builds whole from fts5vocab', () => {
+    withLibrary(({ db, other, whole }) => {
       const insert = other.prepare('INSERT INTO problems (title, symptoms, synonyms, solution, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 1)');
       for (let i = 0; i < 12; i++) insert.run(`Problem ${i} charge refund`, `symptom ${i} login reset naïve charging`, i % 3 ? 'billed twice' : '', `solution ${i}`, i % 5 ? 1 : 0);
       problemIndex(db);
@@ -161,39 +182,21 @@ describe('updatedIndex: the index after an edit of the library is the one built 
       for (const [k, [sql, params]] of steps.entries()) {
         (k % 2 ? other : db.$client).prepare(sql).run(...params);
         const updated = problemIndex(db)!;
-        const fresh = openDatabase(file);
-        try {
-          const whole = problemIndex(fresh)!;
-          expect(plainIndex(updated), sql).toEqual(plainIndex(whole));
-          for (const request of [['charge', 'refund'], ['smoke', 'printer'], ['calendar', 'sync', 'login'], ['muller', 'double']]) expect(ranked(updated, request.map(porterStem))).toEqual(ranked(whole, request.map(porterStem)));
-        } finally {
-          fresh.$client.close();
-        }
+        const built = whole();
+        expect(plainIndex(updated), sql).toEqual(plainIndex(built));
+        for (const request of [['charge', 'refund'], ['smoke', 'printer'], ['calendar', 'sync', 'login'], ['muller', 'double']]) expect(ranked(updated, request.map(porterStem))).toEqual(ranked(built, request.map(porterStem)));
       }
-    } finally {
-      other.close();
-      db.$client.close();
-    }
+    });
   });
+
   it('on SQLite while writes are refused (query_only, a full disk): built whole, as it cannot write its temp table', () => {
-    const file = path.join(tempDir('casebook-problem-index-'), 'library.db');
-    const db = openDatabase(file);
-    const other = new Database(file);
-    try {
+    withLibrary(({ db, other, whole }) => {
       const insert = other.prepare('INSERT INTO problems (title, symptoms, synonyms, solution, active, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 1, 1)');
       for (let i = 0; i < 8; i++) insert.run(`Problem ${i}`, `symptom ${i} charge`, '', `solution ${i}`);
       problemIndex(db);
       db.$client.pragma('query_only = 1');
       other.prepare("UPDATE problems SET symptoms = 'printer on fire' WHERE id = 2").run();
-      const fresh = openDatabase(file);
-      try {
-        expect(plainIndex(problemIndex(db)!)).toEqual(plainIndex(problemIndex(fresh)!));
-      } finally {
-        fresh.$client.close();
-      }
-    } finally {
-      other.close();
-      db.$client.close();
-    }
+      expect(plainIndex(problemIndex(db)!)).toEqual(plainIndex(whole()));
+    });
   });
 });
