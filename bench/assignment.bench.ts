@@ -4,7 +4,8 @@
  * did before, and still does when the walk finds no fit: CANDIDATE_SQL). On the intake bench's
  * store (the demo desk and 45 more agents) with 0, 300 and 1,000 more agents in `general`
  * (loads 0–39 of 50, random last assignments): a pick in the large queue, in the small
- * `advanced` queue behind them, and one nobody fits (a skill no one has). Each pick through the
+ * `advanced` queue behind them (its members free, then all away: nobody to pick), `technical`
+ * (15 members) with its members away, and one nobody fits (a skill no one has). Each pick through the
  * storage port as intake makes it; µs per pick, the best of 5 passes of 2,000, the two ways
  * interleaved.
  *
@@ -43,18 +44,26 @@ export default {
       })();
       const services = createServices(db, systemClock);
       const members = (queue: string) => (db.$client.prepare('SELECT count(*) AS n FROM staff_queues WHERE queue_id = ?').get(queue) as { n: number }).n;
+      // Everyone available, then the members of one queue away: nobody there to pick.
+      const away = (queue: string | null) => {
+        db.$client.exec('UPDATE staff SET available = 1');
+        if (queue) db.$client.prepare('UPDATE staff SET available = 0 WHERE id IN (SELECT staff_id FROM staff_queues WHERE queue_id = ?)').run(queue);
+      };
       for (const [queue, skills, label] of [
         ['general', [], 'the large queue'],
         ['advanced', [], 'the small queue behind it'],
+        ['advanced', [], 'the small queue, its members away'],
+        ['technical', [], 'a queue of a few more, its members away'],
         ['general', ['no-such-skill'], 'nobody fits'],
       ] as const) {
         if (more === 0 && queue !== 'general') continue;
+        away(label.endsWith('away') ? queue : null);
         const walk = () => services.store.query((q) => pickAgent(q, queue, skills));
         const whole = () => services.store.query((q) => Promise.resolve(firstFitting(objectRows<CandidateRow>(sqliteOf(q), CANDIDATE_SQL.members).iterate(queue), skills)));
         const [a, b] = [await walk(), await whole()];
         if (a?.id !== b?.id) throw new Error(`the two picks differ: ${a?.id} and ${b?.id}`);
         const [walkUs, wholeUs] = await bestPerCall([walk, whole], { perPass: 2_000, warmUp: 200 });
-        ctx.log(`assignment: ${label}, ${members(queue)} members of ${members('general') + members('billing') + members('technical') + members('advanced')} seats: ${walkUs!.toFixed(1)} µs walking, ${wholeUs!.toFixed(1)} µs reading every member`);
+        ctx.log(`assignment: ${label}, ${members(queue)} members of ${members('general') + members('billing') + members('technical') + members('advanced')} seats: ${walkUs!.toFixed(1)} µs the pick, ${wholeUs!.toFixed(1)} µs reading every member`);
         rows.push({
           figure: `pick an agent: ${label} (${members(queue)} members; ${more} agents added to general)`,
           ms: walkUs! / 1000,

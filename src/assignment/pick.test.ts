@@ -1,6 +1,7 @@
 /**
- * The SQLite pick (sqlite.ts: a walk of `staff_pick_idx`, the queue's members read whole only
- * when the walk finds no fit) against the reference: every member of the queue read in
+ * The SQLite pick (sqlite.ts: a walk of `staff_pick_idx`, then the whole pick order or the
+ * queue's membership when the walk finds no fit; a small queue's membership straight away)
+ * against the reference: every member of the queue read in
  * assignment's order (CANDIDATE_SQL), the first that fits. Random desks larger and smaller than
  * the walk, random queues, skills, chats and preferences: always the same agent, or none. A pick
  * that needs skills filters them in SQL; the reference checks them in JavaScript.
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, standardQueues, type Harness } from '../../test/support/harness.js';
 import { CANDIDATE_SQL, firstFitting, type CandidateRow } from './candidates.js';
 import { pickAgent } from './pick-agent.js';
-import { WALK } from './sqlite.js';
+import { RECOUNT, TINY, WALK, forgetQueueHints, pickReads } from './sqlite.js';
 
 let h: Harness;
 beforeAll(() => {
@@ -60,12 +61,14 @@ async function seed(people: readonly Person[]): Promise<number[]> {
   }
   // Agents the harness made before (standardQueues' members, if any) stay out of the way.
   await h.run("UPDATE staff SET available = 0 WHERE email NOT LIKE 'pick-%'");
+  await h.query(async (q) => forgetQueueHints(q));
   return ids;
 }
 
 describe('the SQLite pick walks staff_pick_idx and chooses as reading every member would', () => {
   it('agrees with the reference on random desks, with the walk enough, cut short and exhausted', async () => {
     const seen = { walk: 0, beyond: 0, none: 0, preferred: 0 };
+    const before = { ...pickReads };
     await fc.assert(
       fc.asyncProperty(fc.array(person, { minLength: 0, maxLength: 4 * WALK, size: 'max' }), fc.array(pick, { minLength: 1, maxLength: 6 }), async (people, picks) => {
         const ids = await seed(people);
@@ -93,6 +96,10 @@ describe('the SQLite pick walks staff_pick_idx and chooses as reading every memb
     expect(seen.beyond).toBeGreaterThan(0);
     expect(seen.none).toBeGreaterThan(0);
     expect(seen.preferred).toBeGreaterThan(0);
+    // And every way of reading: the walk, the whole pick order, the membership.
+    expect(pickReads.walk).toBeGreaterThan(before.walk);
+    expect(pickReads.pickOrder).toBeGreaterThan(before.pickOrder);
+    expect(pickReads.membership).toBeGreaterThan(before.membership);
   });
 
   it('keeps, for a pick that needs skills, only those who have every one, compared exactly', async () => {
@@ -120,5 +127,36 @@ describe('the SQLite pick walks staff_pick_idx and chooses as reading every memb
     expect((await h.query((q) => pickAgent(q, 'general', [])))?.id).toBe(ids[0]);
     // Preferred beyond the walk: found by reading the members whole.
     expect((await h.query((q) => pickAgent(q, 'general', [], 'chat', new Set([ids[WALK + 2]!]))))?.id).toBe(ids[WALK + 2]);
+  });
+
+  it('reads a small queue from its members, not by walking a desk of others, while it finds nobody there, and counts again as the queue grows', async () => {
+    // Tier 2 at night: a large desk free in general, the advanced queue's members all away.
+    const agent = (available: boolean, queue: Person['queues'][number], lastAssignedAt = 0): Person => ({ active: true, available, capacity: 5, openCases: 0, lastAssignedAt, chatLimit: 1, skills: [], queues: [queue] });
+    const desk: Person[] = Array.from({ length: 2 * WALK }, (_, i) => agent(true, 'general', i));
+    for (let i = 0; i < TINY + 2; i++) desk.push(agent(false, 'advanced'));
+    const ids = await seed(desk);
+    const pick = () => h.query((q) => pickAgent(q, 'advanced', [])).then((c) => c?.id ?? null);
+    const counted = async (fn: () => Promise<unknown>) => {
+      const before = { ...pickReads };
+      await fn();
+      return { walk: pickReads.walk - before.walk, pickOrder: pickReads.pickOrder - before.pickOrder, membership: pickReads.membership - before.membership };
+    };
+    // More members than TINY: the first pick walks, finds none of them, then reads them.
+    expect(await counted(async () => expect(await pick()).toBeNull())).toEqual({ walk: 1, pickOrder: 0, membership: 1 });
+    // Past the walk last time: the next picks read the members without the walk.
+    expect(await counted(async () => expect(await pick()).toBeNull())).toEqual({ walk: 0, pickOrder: 0, membership: 1 });
+    // One of them back: chosen the same way; with someone found, the next pick walks again (and finds them early in it).
+    await h.run('UPDATE staff SET available = 1 WHERE id = ?', ids.at(-2)!);
+    expect(await counted(async () => expect(await pick()).toBe(ids.at(-2)))).toEqual({ walk: 0, pickOrder: 0, membership: 1 });
+    expect(await counted(async () => expect(await pick()).toBe(ids.at(-2)))).toEqual({ walk: 1, pickOrder: 0, membership: 0 });
+    // The whole desk joins advanced: counted again within RECOUNT picks, then more members than
+    // pickable staff: the pick order, whole, stopping at the first.
+    await h.run("INSERT INTO staff_queues (staff_id, queue_id) SELECT id, 'advanced' FROM staff WHERE email LIKE 'pick-%' AND id NOT IN (SELECT staff_id FROM staff_queues WHERE queue_id = 'advanced')");
+    for (let i = 0; i < RECOUNT; i++) expect(await pick()).toBe(ids[0]);
+    expect(await counted(async () => expect(await pick()).toBe(ids[0]))).toEqual({ walk: 0, pickOrder: 1, membership: 0 });
+    // A queue of at most TINY members is always read from them.
+    await h.run("DELETE FROM staff_queues WHERE queue_id = 'billing'");
+    await h.run("INSERT INTO staff_queues (staff_id, queue_id) VALUES (?, 'billing'), (?, 'billing')", ids[5]!, ids[6]!);
+    expect(await counted(async () => expect(await h.query((q) => pickAgent(q, 'billing', [])).then((c) => c?.id)).toBe(ids[5]))).toEqual({ walk: 0, pickOrder: 0, membership: 1 });
   });
 });
