@@ -1,7 +1,7 @@
 /**
- * Assignment's pick (src/assignment/sqlite.ts): the walk of `staff_pick_idx`, against reading
- * every member of the queue in assignment's order and taking the first that fits (what the pick
- * did before, and still does when the walk finds no fit: CANDIDATE_SQL). On the intake bench's
+ * Assignment's pick (src/assignment/sqlite.ts): the queue's entries of `pick_order`, against
+ * reading every member of the queue in assignment's order and taking the first that fits
+ * (CANDIDATE_SQL: what the pick did before 2026-12-06, and the reference). On the intake bench's
  * store (the demo desk and 45 more agents) with 0, 300 and 1,000 more agents in `general`
  * (loads 0–39 of 50, random last assignments): a pick in the large queue, in the small
  * `advanced` queue behind them (its members free, then all away: nobody to pick), `technical`

@@ -34,8 +34,8 @@ export const CHATS_SQL = `(SELECT count(*) FROM chat_sessions cs JOIN cases c ON
 // Open chats are counted only where they decide (a live chat's assignment, one agent's load):
 // for every other intake the per-candidate subquery was most of the query's time.
 /**
- * Staff `s` who could take a case now. Also the condition of `staff_pick_idx`, which SQLite's
- * walk (sqlite.ts) reads: a query uses a partial index only when it states its condition.
+ * Staff `s` who could take a case now: the reference's condition, and the one SQLite's triggers
+ * keep `pick_order` to (drizzle/0049_pick_order.sql, sqlite.ts).
  */
 export const PICKABLE = 's.active = TRUE AND s.available = TRUE AND s.open_cases < s.capacity';
 

@@ -1,7 +1,6 @@
 /**
- * The SQLite pick (sqlite.ts: a walk of `staff_pick_idx`, then the whole pick order or the
- * queue's membership when the walk finds no fit; a small queue's membership straight away)
- * against the reference: every member of the queue read in
+ * The SQLite pick (sqlite.ts: the queue's entries of `pick_order`, kept by triggers) against the
+ * reference: every member of the queue read in
  * assignment's order (CANDIDATE_SQL), the first that fits. Random desks larger and smaller than
  * the walk, random queues, skills, chats and preferences: always the same agent, or none. A pick
  * that needs skills filters them in SQL; the reference checks them in JavaScript.
@@ -11,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, standardQueues, type Harness } from '../../test/support/harness.js';
 import { CANDIDATE_SQL, firstFitting, type CandidateRow } from './candidates.js';
 import { pickAgent } from './pick-agent.js';
-import { RECOUNT, TINY, WALK, forgetQueueHints, pickReads } from './sqlite.js';
 
 let h: Harness;
 beforeAll(() => {
@@ -21,6 +19,8 @@ beforeAll(() => {
 afterAll(() => h.close());
 
 const QUEUES = ['general', 'billing', 'advanced'] as const;
+/** A desk larger than the few the pick usually reads. */
+const DESK = 32;
 /** Skills that share a prefix, and one that JSON escapes: the SQL keeps exact matches only (sqlite.ts HAS_SKILLS). */
 const SKILLS = ['refunds', 'api', 'refunds-eu', 'say "hi"'] as const;
 
@@ -61,19 +61,20 @@ async function seed(people: readonly Person[]): Promise<number[]> {
   }
   // Agents the harness made before (standardQueues' members, if any) stay out of the way.
   await h.run("UPDATE staff SET available = 0 WHERE email NOT LIKE 'pick-%'");
-  await h.query(async (q) => forgetQueueHints(q));
   return ids;
 }
 
-describe('the SQLite pick walks staff_pick_idx and chooses as reading every member would', () => {
-  it('agrees with the reference on random desks, with the walk enough, cut short and exhausted', async () => {
-    const seen = { walk: 0, beyond: 0, none: 0, preferred: 0 };
-    const before = { ...pickReads };
+/** The (queue, staff) pairs of who could take a case now, in assignment's order, as the triggers should keep them. */
+const DERIVED = `SELECT sq.queue_id, s.open_cases, s.last_assigned_at, s.id AS staff_id FROM staff_queues sq JOIN staff s ON s.id = sq.staff_id
+  WHERE s.active = TRUE AND s.available = TRUE AND s.open_cases < s.capacity ORDER BY 1, 2, 3, 4`;
+const KEPT = 'SELECT queue_id, open_cases, last_assigned_at, staff_id FROM pick_order ORDER BY 1, 2, 3, 4';
+
+describe('the SQLite pick reads pick_order and chooses as reading every member would', () => {
+  it('agrees with the reference on random desks: a fit first in line, further on, none at all, a preferred one', async () => {
+    const seen = { first: 0, further: 0, none: 0, preferred: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.array(person, { minLength: 0, maxLength: 4 * WALK, size: 'max' }), fc.array(pick, { minLength: 1, maxLength: 6 }), async (people, picks) => {
+      fc.asyncProperty(fc.array(person, { minLength: 0, maxLength: 4 * DESK, size: 'max' }), fc.array(pick, { minLength: 1, maxLength: 6 }), async (people, picks) => {
         const ids = await seed(people);
-        const pickable = await h.all<{ id: number }>('SELECT id FROM staff WHERE active = TRUE AND available = TRUE AND open_cases < capacity ORDER BY open_cases, last_assigned_at, id');
-        const rank = new Map(pickable.map((r, i) => [r.id, i]));
         for (const p of picks) {
           const channel = p.chat ? 'chat' : undefined;
           const prefer = p.prefer ? new Set(p.prefer.filter((i) => i < ids.length).map((i) => ids[i]!)) : undefined;
@@ -83,80 +84,105 @@ describe('the SQLite pick walks staff_pick_idx and chooses as reading every memb
           expect(got?.id ?? null).toBe(expected?.id ?? null);
           expect(got).toEqual(expected);
           if (expected === null) seen.none++;
-          else if (rank.get(expected.id)! < WALK) seen.walk++;
-          else seen.beyond++;
+          else if (expected.id === rows[0]!.id) seen.first++;
+          else seen.further++;
           if (expected && prefer?.has(expected.id)) seen.preferred++;
         }
       }),
       // A failure is reported as found: shrinking reseeds the desk for every step.
       { numRuns: 60, seed: 20261206, endOnFailure: true },
     );
-    // Every path was taken: a fit in the walk, one beyond it, none at all, a preferred one.
-    expect(seen.walk).toBeGreaterThan(0);
-    expect(seen.beyond).toBeGreaterThan(0);
+    expect(seen.first).toBeGreaterThan(0);
+    expect(seen.further).toBeGreaterThan(0);
     expect(seen.none).toBeGreaterThan(0);
     expect(seen.preferred).toBeGreaterThan(0);
-    // And every way of reading: the walk, the whole pick order, the membership.
-    expect(pickReads.walk).toBeGreaterThan(before.walk);
-    expect(pickReads.pickOrder).toBeGreaterThan(before.pickOrder);
-    expect(pickReads.membership).toBeGreaterThan(before.membership);
+  });
+
+  it('keeps pick_order to exactly the pairs of who could take a case now, through every change of staff and membership', async () => {
+    const change = fc.oneof(
+      fc.record({ kind: fc.constant('staff' as const), who: fc.nat(40), column: fc.constantFrom('active', 'available', 'capacity', 'open_cases', 'last_assigned_at'), value: fc.integer({ min: 0, max: 6 }) }),
+      fc.record({ kind: fc.constant('join' as const), who: fc.nat(40), queue: fc.constantFrom(...QUEUES) }),
+      fc.record({ kind: fc.constant('leave' as const), who: fc.nat(40), queue: fc.constantFrom(...QUEUES) }),
+      fc.record({ kind: fc.constant('move' as const), who: fc.nat(40), queue: fc.constantFrom(...QUEUES) }),
+      fc.record({ kind: fc.constant('delete' as const), who: fc.nat(40) }),
+      fc.record({ kind: fc.constant('everyone' as const), value: fc.boolean() }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(person, { minLength: 1, maxLength: 24 }), fc.array(change, { minLength: 1, maxLength: 25 }), async (people, changes) => {
+        const ids = await seed(people);
+        const deleted = new Set<number>();
+        expect(await h.all(KEPT)).toEqual(await h.all(DERIVED));
+        for (const c of changes) {
+          if (c.kind !== 'everyone' && deleted.has(ids[c.who % ids.length]!)) continue;
+          if (c.kind === 'everyone') await h.run("UPDATE staff SET available = ? WHERE email LIKE 'pick-%'", c.value ? 1 : 0);
+          else {
+            const id = ids[c.who % ids.length]!;
+            if (c.kind === 'staff') await h.run(`UPDATE staff SET ${c.column} = ? WHERE id = ?`, c.column === 'active' || c.column === 'available' ? c.value % 2 : c.value, id);
+            else if (c.kind === 'join') await h.run('INSERT OR IGNORE INTO staff_queues (staff_id, queue_id) VALUES (?, ?)', id, c.queue);
+            else if (c.kind === 'leave') await h.run('DELETE FROM staff_queues WHERE staff_id = ? AND queue_id = ?', id, c.queue);
+            else if (c.kind === 'move') await h.run('UPDATE OR IGNORE staff_queues SET queue_id = ? WHERE staff_id = ? AND rowid = (SELECT min(rowid) FROM staff_queues WHERE staff_id = ?)', c.queue, id, id);
+            else {
+              await h.run('DELETE FROM staff_queues WHERE staff_id = ?', id);
+              await h.run('DELETE FROM staff WHERE id = ?', id);
+              deleted.add(id);
+            }
+          }
+          expect(await h.all(KEPT), JSON.stringify(c)).toEqual(await h.all(DERIVED));
+        }
+      }),
+      { numRuns: 40, seed: 20261207, endOnFailure: true },
+    );
+  });
+
+  it('moves an agent along the order as their load and last assignment change, in each of their queues', async () => {
+    const ids = await seed([
+      { active: true, available: true, capacity: 2, openCases: 0, lastAssignedAt: 0, chatLimit: 1, skills: [], queues: ['general', 'billing'] },
+      { active: true, available: true, capacity: 2, openCases: 0, lastAssignedAt: 1, chatLimit: 1, skills: [], queues: ['general'] },
+    ]);
+    const [a, b] = [ids[0]!, ids[1]!];
+    const picked = (queue: string) => h.query((q) => pickAgent(q, queue, [])).then((c) => c?.id ?? null);
+    expect(await picked('general')).toBe(a);
+    await h.run('UPDATE staff SET open_cases = 1, last_assigned_at = 10 WHERE id = ?', a);
+    expect(await picked('general')).toBe(b);
+    expect(await picked('billing')).toBe(a);
+    await h.run('UPDATE staff SET open_cases = 1, last_assigned_at = 11 WHERE id = ?', b);
+    expect(await picked('general')).toBe(a);
+    // At capacity: out of both queues; a case closed: back in both.
+    await h.run('UPDATE staff SET open_cases = 2 WHERE id = ?', a);
+    expect(await picked('billing')).toBeNull();
+    expect(await picked('general')).toBe(b);
+    await h.run('UPDATE staff SET open_cases = 0 WHERE id = ?', a);
+    expect(await picked('billing')).toBe(a);
+    expect(await picked('general')).toBe(a);
+    expect(await h.all(KEPT)).toEqual(await h.all(DERIVED));
   });
 
   it('keeps, for a pick that needs skills, only those who have every one, compared exactly', async () => {
     const agent = (skills: Person['skills'], lastAssignedAt: number): Person => ({ active: true, available: true, capacity: 5, openCases: 0, lastAssignedAt, chatLimit: 1, skills, queues: ['billing'] });
     // Before them in the order: a desk's worth with no skills, and near misses (a longer name, one of two).
-    const desk: Person[] = Array.from({ length: WALK + 3 }, (_, i) => agent([], i));
+    const desk: Person[] = Array.from({ length: DESK + 3 }, (_, i) => agent([], i));
     desk.push(agent(['refunds-eu'], 100), agent(['refunds'], 101), agent(['api', 'say "hi"'], 102), agent(['say "hi"', 'refunds', 'api'], 103));
     const ids = await seed(desk);
     const picked = (skills: readonly string[]) => h.query((q) => pickAgent(q, 'billing', skills)).then((c) => c?.id ?? null);
-    expect(await picked(['refunds'])).toBe(ids[WALK + 4]);
-    expect(await picked(['refunds-eu'])).toBe(ids[WALK + 3]);
-    expect(await picked(['say "hi"'])).toBe(ids[WALK + 5]);
-    expect(await picked(['refunds', 'say "hi"'])).toBe(ids[WALK + 6]);
+    expect(await picked(['refunds'])).toBe(ids[DESK + 4]);
+    expect(await picked(['refunds-eu'])).toBe(ids[DESK + 3]);
+    expect(await picked(['say "hi"'])).toBe(ids[DESK + 5]);
+    expect(await picked(['refunds', 'say "hi"'])).toBe(ids[DESK + 6]);
     expect(await picked(['refund'])).toBeNull();
     expect(await picked(['hi'])).toBeNull();
     expect(await picked([])).toBe(ids[0]);
   });
 
-  it('finds a member of a small queue behind a walk full of others', async () => {
-    const desk: Person[] = Array.from({ length: WALK + 5 }, (_, i) => ({ active: true, available: true, capacity: 5, openCases: 0, lastAssignedAt: i, chatLimit: 1, skills: [], queues: ['general'] }));
+  it('finds the member of a small queue behind a desk of others who are free, and nobody when they are away', async () => {
+    const desk: Person[] = Array.from({ length: DESK + 5 }, (_, i) => ({ active: true, available: true, capacity: 5, openCases: 0, lastAssignedAt: i, chatLimit: 1, skills: [], queues: ['general'] }));
     // The advanced queue's only member is the most loaded pickable agent: last in the order.
     desk.push({ active: true, available: true, capacity: 5, openCases: 4, lastAssignedAt: 0, chatLimit: 1, skills: [], queues: ['advanced'] });
     const ids = await seed(desk);
     expect((await h.query((q) => pickAgent(q, 'advanced', [])))?.id).toBe(ids.at(-1));
     expect((await h.query((q) => pickAgent(q, 'general', [])))?.id).toBe(ids[0]);
-    // Preferred beyond the walk: found by reading the members whole.
-    expect((await h.query((q) => pickAgent(q, 'general', [], 'chat', new Set([ids[WALK + 2]!]))))?.id).toBe(ids[WALK + 2]);
-  });
-
-  it('reads a small queue from its members, not by walking a desk of others, while it finds nobody there, and counts again as the queue grows', async () => {
-    // Tier 2 at night: a large desk free in general, the advanced queue's members all away.
-    const agent = (available: boolean, queue: Person['queues'][number], lastAssignedAt = 0): Person => ({ active: true, available, capacity: 5, openCases: 0, lastAssignedAt, chatLimit: 1, skills: [], queues: [queue] });
-    const desk: Person[] = Array.from({ length: 2 * WALK }, (_, i) => agent(true, 'general', i));
-    for (let i = 0; i < TINY + 2; i++) desk.push(agent(false, 'advanced'));
-    const ids = await seed(desk);
-    const pick = () => h.query((q) => pickAgent(q, 'advanced', [])).then((c) => c?.id ?? null);
-    const counted = async (fn: () => Promise<unknown>) => {
-      const before = { ...pickReads };
-      await fn();
-      return { walk: pickReads.walk - before.walk, pickOrder: pickReads.pickOrder - before.pickOrder, membership: pickReads.membership - before.membership };
-    };
-    // More members than TINY: the first pick walks, finds none of them, then reads them.
-    expect(await counted(async () => expect(await pick()).toBeNull())).toEqual({ walk: 1, pickOrder: 0, membership: 1 });
-    // Past the walk last time: the next picks read the members without the walk.
-    expect(await counted(async () => expect(await pick()).toBeNull())).toEqual({ walk: 0, pickOrder: 0, membership: 1 });
-    // One of them back: chosen the same way; with someone found, the next pick walks again (and finds them early in it).
-    await h.run('UPDATE staff SET available = 1 WHERE id = ?', ids.at(-2)!);
-    expect(await counted(async () => expect(await pick()).toBe(ids.at(-2)))).toEqual({ walk: 0, pickOrder: 0, membership: 1 });
-    expect(await counted(async () => expect(await pick()).toBe(ids.at(-2)))).toEqual({ walk: 1, pickOrder: 0, membership: 0 });
-    // The whole desk joins advanced: counted again within RECOUNT picks, then more members than
-    // pickable staff: the pick order, whole, stopping at the first.
-    await h.run("INSERT INTO staff_queues (staff_id, queue_id) SELECT id, 'advanced' FROM staff WHERE email LIKE 'pick-%' AND id NOT IN (SELECT staff_id FROM staff_queues WHERE queue_id = 'advanced')");
-    for (let i = 0; i < RECOUNT; i++) expect(await pick()).toBe(ids[0]);
-    expect(await counted(async () => expect(await pick()).toBe(ids[0]))).toEqual({ walk: 0, pickOrder: 1, membership: 0 });
-    // A queue of at most TINY members is always read from them.
-    await h.run("DELETE FROM staff_queues WHERE queue_id = 'billing'");
-    await h.run("INSERT INTO staff_queues (staff_id, queue_id) VALUES (?, 'billing'), (?, 'billing')", ids[5]!, ids[6]!);
-    expect(await counted(async () => expect(await h.query((q) => pickAgent(q, 'billing', [])).then((c) => c?.id)).toBe(ids[5]))).toEqual({ walk: 0, pickOrder: 0, membership: 1 });
+    // Preferred far down the order: found by reading on.
+    expect((await h.query((q) => pickAgent(q, 'general', [], 'chat', new Set([ids[DESK + 2]!]))))?.id).toBe(ids[DESK + 2]);
+    await h.run('UPDATE staff SET available = 0 WHERE id = ?', ids.at(-1)!);
+    expect(await h.query((q) => pickAgent(q, 'advanced', []))).toBeNull();
   });
 });

@@ -20,17 +20,18 @@ import { startPostgres, type PostgresCluster } from '../support/postgres.js';
 
 /**
  * SQLite tables with no PostgreSQL counterpart: FTS5's (search_documents on PostgreSQL), the
- * search documents waiting to be indexed (src/db/search-staging.ts) and SQLite's own.
+ * search documents waiting to be indexed (src/db/search-staging.ts), the pick's per-queue order
+ * (src/assignment/sqlite.ts; PostgreSQL locks and reads the members) and SQLite's own.
  */
 const FTS_TABLES = ['problems_fts', 'problems_fts_config', 'problems_fts_data', 'problems_fts_docsize', 'problems_fts_idx', 'search_fts', 'search_fts_config', 'search_fts_data', 'search_fts_idx', 'search_pending'];
 /** Triggers that sleep on SQLite, kept there (src/db/dormant-triggers.ts). */
-const SQLITE_ONLY = [...FTS_TABLES, 'dormant_triggers', 'sqlite_sequence', '__drizzle_migrations'];
+const SQLITE_ONLY = [...FTS_TABLES, 'dormant_triggers', 'pick_order', 'sqlite_sequence', '__drizzle_migrations'];
 /** PostgreSQL's table with no SQLite counterpart: the search documents (drizzle/pg/0001_search.sql). */
 const PG_ONLY = ['search_documents'];
-/** SQLite's triggers that are not ported one for one: the ones feeding the FTS5 tables. */
-const SEARCH_TRIGGER = /^(search_fts|problems_fts)_/;
+/** SQLite's triggers that are not ported one for one: the ones feeding the FTS5 tables, and those keeping pick_order. */
+const NOT_PORTED = /^(search_fts|problems_fts|pick_order)_/;
 /** PostgreSQL's triggers keeping search_documents as SQLite's search_fts_* keep search_fts (search-documents.test.ts). */
-const PG_SEARCH_TRIGGERS = ['search_documents_case_delete', 'search_documents_case_insert', 'search_documents_case_update', 'search_documents_customer_delete', 'search_documents_customer_insert',
+const PG_NOT_PORTEDS = ['search_documents_case_delete', 'search_documents_case_insert', 'search_documents_case_update', 'search_documents_customer_delete', 'search_documents_customer_insert',
   'search_documents_customer_update', 'search_documents_message', 'search_documents_redaction'];
 
 let cluster: PostgresCluster;
@@ -187,11 +188,11 @@ describe('the triggers behave as SQLite’s', () => {
       'cases_change_seq_insert', 'cases_change_seq_update', 'cases_load_delete', 'cases_load_insert', 'cases_load_update', 'customer_changes_no_delete', 'customer_changes_no_update', 'erasures_close_only', 'erasures_no_delete',
       'problems_revision_delete', 'problems_revision_insert', 'problems_revision_update'];
     // Awake or asleep (src/db/dormant-triggers.ts).
-    const inSqlite = sqliteRows<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'trigger' UNION SELECT name FROM dormant_triggers ORDER BY name`).map((r) => r.name).filter((n) => !SEARCH_TRIGGER.test(n));
+    const inSqlite = sqliteRows<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'trigger' UNION SELECT name FROM dormant_triggers ORDER BY name`).map((r) => r.name).filter((n) => !NOT_PORTED.test(n));
     expect(inSqlite).toEqual(ported); // a new SQLite trigger needs its port in drizzle/pg and a test here
     const inPg = (await pgRows<{ name: string }>(`SELECT tgname AS name FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname`)).map((r) => r.name);
     // case_events_redaction_keeps_shape is checked first inside case_events_no_update (SQLite fires it first).
-    expect(inPg).toEqual([...ported.filter((n) => n !== 'case_events_redaction_keeps_shape'), ...PG_SEARCH_TRIGGERS].sort());
+    expect(inPg).toEqual([...ported.filter((n) => n !== 'case_events_redaction_keeps_shape'), ...PG_NOT_PORTEDS].sort());
   });
 
   it('numbers cases from 1001, and still takes an explicit id', async () => {

@@ -109,7 +109,6 @@ export const staff = pgTable(
   },
   (t) => [
     uniqueIndex('staff_email_idx').on(t.email),
-    index('staff_pick_idx').on(t.openCases, t.lastAssignedAt, t.id).where(sql`${t.active} = TRUE AND ${t.available} = TRUE AND ${t.openCases} < ${t.capacity}`),
   ],
 );
 

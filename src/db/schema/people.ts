@@ -106,15 +106,9 @@ export const staff = sqliteTable(
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [
-    uniqueIndex('staff_email_idx').on(t.email),
-    /**
-     * Who could take a case now, in assignment's order (fewest open cases, then least recently
-     * assigned, then id): src/assignment/sqlite.ts walks its first entries instead of reading and
-     * sorting every member of the queue. An agent at capacity, away or deactivated leaves it.
-     */
-    index('staff_pick_idx').on(t.openCases, t.lastAssignedAt, t.id).where(sql`${t.active} = TRUE AND ${t.available} = TRUE AND ${t.openCases} < ${t.capacity}`),
-  ],
+  // On SQLite, who could take a case now is kept per queue in assignment's order by triggers:
+  // `pick_order` (drizzle/0049_pick_order.sql, src/assignment/sqlite.ts).
+  (t) => [uniqueIndex('staff_email_idx').on(t.email)],
 );
 
 /** How a queue hands out its waiting cases: by priority then age (default), or plain FIFO. */

@@ -18,7 +18,8 @@ import * as pgSchema from '../schema.js';
  * SQLite tables that have no PostgreSQL counterpart and are not copied: FTS5's search indexes
  * and their shadow tables (rebuilt from the copied rows by PostgreSQL's own search), the search
  * documents waiting to be indexed (src/db/search-staging.ts: their cases and customers are copied), the
- * SQL of SQLite's sleeping triggers (src/db/dormant-triggers.ts: PostgreSQL keeps its own), SQLite's
+ * SQL of SQLite's sleeping triggers (src/db/dormant-triggers.ts: PostgreSQL keeps its own), the
+ * pick's per-queue order (src/assignment/sqlite.ts: derived from staff and their queues), SQLite's
  * bookkeeping (AUTOINCREMENT counters: read for the identities, not copied; ANALYZE's
  * statistics) and drizzle's journal (PostgreSQL has its own, written by migratePostgres).
  */
@@ -29,6 +30,7 @@ export const SQLITE_ONLY_TABLES: readonly string[] = [
   'search_fts_idx',
   'search_pending',
   'dormant_triggers',
+  'pick_order',
   'problems_fts',
   'problems_fts_config',
   'problems_fts_data',
