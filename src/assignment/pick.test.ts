@@ -1,9 +1,10 @@
 /**
  * The SQLite pick (sqlite.ts: the queue's entries of `pick_order`, kept by triggers) against the
- * reference: every member of the queue read in
- * assignment's order (CANDIDATE_SQL), the first that fits. Random desks larger and smaller than
- * the walk, random queues, skills, chats and preferences: always the same agent, or none. A pick
- * that needs skills filters them in SQL; the reference checks them in JavaScript.
+ * reference: every member of the queue read in assignment's order (CANDIDATE_SQL), the first
+ * that fits. Random desks of up to 128 staff, random queues, skills, chats and preferences:
+ * always the same agent, or none. A pick that needs skills filters them in SQL; the reference
+ * checks them in JavaScript. And `pick_order` itself, through random changes of staff and
+ * membership: always exactly the pairs the reference's condition derives.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
