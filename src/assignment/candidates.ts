@@ -34,8 +34,8 @@ export const CHATS_SQL = `(SELECT count(*) FROM chat_sessions cs JOIN cases c ON
 // Open chats are counted only where they decide (a live chat's assignment, one agent's load):
 // for every other intake the per-candidate subquery was most of the query's time.
 /**
- * Staff `s` who could take a case now: the reference's condition, and the one SQLite's triggers
- * keep `pick_order` to (drizzle/0049_pick_order.sql, sqlite.ts).
+ * Staff `s` who could take a case now: the reference's condition, the one SQLite's triggers
+ * keep `pick_order` to (drizzle/0049_pick_order.sql), and sqlite.ts's check of each entry.
  */
 export const PICKABLE = 's.active = TRUE AND s.available = TRUE AND s.open_cases < s.capacity';
 

@@ -18,16 +18,18 @@
  */
 import { objectRows } from '../db/fast.js';
 import { sqliteOf, type Handle } from '../db/store/index.js';
-import { CANDIDATE_SQL, CHATS_SQL, firstFitting, type Candidate, type CandidateRow } from './candidates.js';
+import { CANDIDATE_SQL, CHATS_SQL, PICKABLE, firstFitting, type Candidate, type CandidateRow } from './candidates.js';
 
 /**
  * The queue's entries of `pick_order` in its key's order (no sort), each one's staff row by the
- * primary key (CROSS JOIN: SQLite keeps the join order as written).
+ * primary key (CROSS JOIN: SQLite keeps the join order as written). The row is checked against
+ * PICKABLE too, the columns at hand: an entry the triggers failed to remove is never chosen
+ * (the triggers themselves are held to the derived pairs by pick.test.ts).
  */
 const PICK_SQL = (chats: string, where: string) => `
   SELECT s.id, s.name, s.skills, s.capacity, s.last_assigned_at, s.chat_limit, ${chats}, s.open_cases AS load
   FROM pick_order p CROSS JOIN staff s ON s.id = p.staff_id
-  WHERE p.queue_id = ?${where ? ` AND ${where}` : ''}
+  WHERE p.queue_id = ? AND ${PICKABLE}${where ? ` AND ${where}` : ''}
   ORDER BY p.open_cases, p.last_assigned_at, p.staff_id`;
 
 /**
