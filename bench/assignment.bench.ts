@@ -3,7 +3,8 @@
  * reading every member of the queue in assignment's order and taking the first that fits
  * (CANDIDATE_SQL: what the pick did before 2026-12-06, and the reference). On the intake bench's
  * store (the demo desk and 45 more agents) with 0, 300 and 1,000 more agents in `general`
- * (loads 0–39 of 50, random last assignments): a pick in the large queue, in the small
+ * (loads 0–39 of 50, random last assignments): a pick in the large queue (and again with its
+ * members a case busier, the idle agents of billing and technical first in the desk), in the small
  * `advanced` queue behind them (its members free, then all away: nobody to pick), `technical`
  * (15 members) with its members away, and one nobody fits (a skill no one has). Each pick through the
  * storage port as intake makes it; µs per pick, the best of 5 passes of 2,000, the two ways
@@ -49,8 +50,19 @@ export default {
         db.$client.exec('UPDATE staff SET available = 1');
         if (queue) db.$client.prepare('UPDATE staff SET available = 0 WHERE id IN (SELECT staff_id FROM staff_queues WHERE queue_id = ?)').run(queue);
       };
+      // The large queue's members made busier than everyone else (one more open case each): the
+      // idle agents of billing and technical, with none, come first in the desk's order.
+      const busier = db.$client
+        .prepare("SELECT s.id FROM staff s JOIN staff_queues sq ON sq.staff_id = s.id AND sq.queue_id = 'general' WHERE s.open_cases + 1 < s.capacity")
+        .all()
+        .map((r) => (r as { id: number }).id);
+      const busy = (on: boolean) => {
+        const update = db.$client.prepare(`UPDATE staff SET open_cases = open_cases ${on ? '+' : '-'} 1 WHERE id = ?`);
+        db.$client.transaction(() => busier.forEach((id) => update.run(id)))();
+      };
       for (const [queue, skills, label] of [
         ['general', [], 'the large queue'],
+        ['general', [], 'the large queue, busier than idle queues'],
         ['advanced', [], 'the small queue behind it'],
         ['advanced', [], 'the small queue, its members away'],
         ['technical', [], 'a queue of a few more, its members away'],
@@ -58,6 +70,8 @@ export default {
       ] as const) {
         if (more === 0 && queue !== 'general') continue;
         away(label.endsWith('away') ? queue : null);
+        const isBusy = label.includes('busier');
+        if (isBusy) busy(true);
         const walk = () => services.store.query((q) => pickAgent(q, queue, skills));
         const whole = () => services.store.query((q) => Promise.resolve(firstFitting(objectRows<CandidateRow>(sqliteOf(q), CANDIDATE_SQL.members).iterate(queue), skills)));
         const [a, b] = [await walk(), await whole()];
@@ -71,6 +85,7 @@ export default {
           baselineMs: wholeUs! / 1000,
           note: `µs as ms; chose ${a ? `staff ${a.id}` : 'nobody'}`,
         });
+        if (isBusy) busy(false);
       }
       db.$client.close();
     }
