@@ -72,15 +72,15 @@ export default {
         away(label.endsWith('away') ? queue : null);
         const isBusy = label.includes('busier');
         if (isBusy) busy(true);
-        const walk = () => services.store.query((q) => pickAgent(q, queue, skills));
+        const pick = () => services.store.query((q) => pickAgent(q, queue, skills));
         const whole = () => services.store.query((q) => Promise.resolve(firstFitting(objectRows<CandidateRow>(sqliteOf(q), CANDIDATE_SQL.members).iterate(queue), skills)));
-        const [a, b] = [await walk(), await whole()];
+        const [a, b] = [await pick(), await whole()];
         if (a?.id !== b?.id) throw new Error(`the two picks differ: ${a?.id} and ${b?.id}`);
-        const [walkUs, wholeUs] = await bestPerCall([walk, whole], { perPass: 2_000, warmUp: 200 });
-        ctx.log(`assignment: ${label}, ${members(queue)} members of ${members('general') + members('billing') + members('technical') + members('advanced')} seats: ${walkUs!.toFixed(1)} µs the pick, ${wholeUs!.toFixed(1)} µs reading every member`);
+        const [pickUs, wholeUs] = await bestPerCall([pick, whole], { perPass: 2_000, warmUp: 200 });
+        ctx.log(`assignment: ${label}, ${members(queue)} members of ${members('general') + members('billing') + members('technical') + members('advanced')} seats: ${pickUs!.toFixed(1)} µs the pick, ${wholeUs!.toFixed(1)} µs reading every member`);
         rows.push({
           figure: `pick an agent: ${label} (${members(queue)} members; ${more} agents added to general)`,
-          ms: walkUs! / 1000,
+          ms: pickUs! / 1000,
           baseline: 'every member read in order, the first that fits (before)',
           baselineMs: wholeUs! / 1000,
           note: `µs as ms; chose ${a ? `staff ${a.id}` : 'nobody'}`,
