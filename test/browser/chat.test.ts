@@ -19,7 +19,8 @@ import { startTcpProxy } from '../support/tcp-proxy.js';
 import { advanceClockUntil, holdRequests, screenshot, signIn, useBrowserSuite } from './support.js';
 
 const PASSWORD = 'browser chat password';
-const env: Record<string, string> = { CHANNELS_KEY: 'ef'.repeat(32) };
+// LOG_LEVEL info: the server logs each request it answered, with its time (what a failed endChat shows).
+const env: Record<string, string> = { CHANNELS_KEY: 'ef'.repeat(32), LOG_LEVEL: 'info' };
 let smtp: Inbox;
 let shop: http.Server;
 let shopUrl = '';
@@ -60,27 +61,72 @@ const suite = useBrowserSuite(
   { env },
 );
 
+/** A page of the file's (suite.newPage), its requests to the chat's API watched (watchChatRequests). */
+async function newPage(options: { width: number; height: number }): Promise<Page> {
+  const page = await suite.newPage(options);
+  watchChatRequests(page);
+  return page;
+}
+
 async function lineTexts(frame: FrameLocator): Promise<{ seqs: number[]; texts: string[] }> {
   const items = frame.locator('#chat-lines > li');
   return { seqs: (await items.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))))), texts: await items.allTextContents() };
+}
+
+/** The page's requests to the chat's API, as they went: sent, answered (status) or failed (why), with the time of each. */
+const chatRequests = new WeakMap<Page, string[]>();
+function watchChatRequests(page: Page): void {
+  const seen: string[] = [];
+  chatRequests.set(page, seen);
+  const at = () => new Date().toISOString().slice(11, 23);
+  const what = (r: { method(): string; url(): string }) => `${r.method()} ${new URL(r.url()).pathname}${new URL(r.url()).search}`;
+  page.on('request', (r) => void (r.url().includes('/chat/api/') && seen.push(`${at()} sent ${what(r)}`)));
+  page.on('response', (r) => void (r.url().includes('/chat/api/') && seen.push(`${at()} ${r.status()} ${what(r.request())}`)));
+  page.on('requestfailed', (r) => void (r.url().includes('/chat/api/') && seen.push(`${at()} failed ${what(r)}: ${r.failure()?.errorText ?? ''}`)));
+}
+
+/** The server's output as short lines: its answers to the chat's API (time, route, status, ms), anything logged above info as it came. */
+function serverLines(output: string): string[] {
+  return output
+    .trim()
+    .split('\n')
+    .flatMap((line) => {
+      let entry: { level?: string; time?: string; method?: string; route?: string; status?: number; ms?: number; msg?: string };
+      try {
+        entry = JSON.parse(line) as typeof entry;
+      } catch {
+        return [line];
+      }
+      if (entry.msg !== 'request' || entry.level !== 'info') return [line];
+      return entry.route?.startsWith('/chat/api/') ? [`${entry.time?.slice(11, 23)} ${entry.method} ${entry.route} ${entry.status} ${entry.ms} ms`] : [];
+    });
 }
 
 /**
  * Presses "End chat", waits for the server's answer to it, then for the window to say so. The
  * window waits up to 10 s for each answer and asks up to three times (END_WAIT_MS, END_ATTEMPTS
  * in public/chat-frame.js): inside a full run on two cores an end once took longer than a plain
- * wait's 30 s. A refused end fails here with its status, not as a text that never came.
+ * wait's 30 s. A refused end fails here with its status, not as a text that never came. One
+ * that got no answer at all (a full run, once in many) fails with what there is to know: the
+ * window's requests to the chat's API as they went, what it says, and the server's last lines
+ * (each request it answered, with its time).
  */
 async function endChat(page: Page, frame: FrameLocator): Promise<void> {
   const answered = page.waitForResponse((r) => r.url().endsWith('/chat/api/end') && r.request().method() === 'POST', { timeout: 60_000 });
   await frame.getByRole('button', { name: 'End chat' }).click();
-  expect((await answered).status()).toBe(200);
+  const response = await answered.catch(async (error: Error) => {
+    const says = await frame.locator('#chat-status, .error, [role="alert"]').allTextContents().catch(() => []);
+    const requests = chatRequests.get(page) ?? ['(not watched: watchChatRequests)'];
+    const server = serverLines(suite.server.output()).slice(-25);
+    throw new Error(`${error.message}\nthe window's requests to the chat's API (UTC):\n  ${requests.slice(-30).join('\n  ')}\nthe window says: ${JSON.stringify(says)}\nthe server's last lines (the chat's API, warnings):\n  ${server.join('\n  ')}`);
+  });
+  expect(response.status()).toBe(200);
   await frame.getByText('The chat has ended.').waitFor();
 }
 
 /** A visitor on the shop's page whose chat streams "a proxy" cuts: after three failed attempts the window polls. The page's clock stands still and moves only when the test says. */
 async function visitorBehindProxy(name: string, email: string) {
-  const page = await suite.newPage({ width: 390, height: 844 });
+  const page = await newPage({ width: 390, height: 844 });
   await page.clock.install();
   await page.clock.pauseAt(Date.now() + 1000);
   const counts = { streams: 0, polls: 0 };
@@ -123,7 +169,7 @@ async function visitorSays(page: Page, frame: FrameLocator, text: string): Promi
 describe('live chat', () => {
   it('a visitor on another origin chats with a signed-in agent, through a reconnect, and gets the transcript', async () => {
     // The admin registers the shop.
-    const admin = await suite.newPage({ width: 1280, height: 800 });
+    const admin = await newPage({ width: 1280, height: 800 });
     await signIn(admin, suite.server, 'adam@casebook.test', PASSWORD);
     await admin.goto(`${suite.server.url}/manage/channels`);
     await admin.getByText('Add a chat site').click();
@@ -137,12 +183,12 @@ describe('live chat', () => {
     await screenshot(admin, 'chat-01-console-site');
 
     // The agent is at the desk (the workspace open: the chat counts only agents signed in now, and keeps this page for the next tests).
-    const agent = await suite.newPage({ width: 1280, height: 800 });
+    const agent = await newPage({ width: 1280, height: 800 });
     await signIn(agent, suite.server, 'alice@casebook.test', PASSWORD);
     await agent.goto(`${suite.server.url}/inbox`);
 
     // The visitor, on the shop's page (another port: another origin).
-    const visitor = await suite.newPage({ width: 1280, height: 800 });
+    const visitor = await newPage({ width: 1280, height: 800 });
     await visitor.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}`);
     await visitor.getByRole('button', { name: 'Chat with us' }).click();
     const frame = visitor.frameLocator('iframe[data-casebook-chat="window"]');
@@ -220,7 +266,7 @@ describe('live chat', () => {
   });
 
   it('a line on its way leaves the box at once: what the visitor types meanwhile is kept, and lines sent meanwhile arrive once each, in order', async () => {
-    const visitor = await suite.newPage({ width: 390, height: 844 });
+    const visitor = await newPage({ width: 390, height: 844 });
     await visitor.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}`);
     await visitor.getByRole('button', { name: 'Chat with us' }).click();
     const frame = visitor.frameLocator('iframe[data-casebook-chat="window"]');
@@ -295,11 +341,11 @@ describe('live chat', () => {
   });
 
   it('a chat kept in the browser resumes only for its own user: the shop’s next signed-in user, or the browser once signed out, gets a new chat', async () => {
-    const admin = await suite.newPage({ width: 1280, height: 800 });
+    const admin = await newPage({ width: 1280, height: 800 });
     await signIn(admin, suite.server, 'adam@casebook.test', PASSWORD);
     await admin.goto(`${suite.server.url}/manage/channels/chat-sites/${siteId}`);
     const secret = (await admin.locator('#chat-secret').textContent())!.trim();
-    const page = await suite.newPage({ width: 390, height: 844 }); // one browser, one computer: the shop's users take turns
+    const page = await newPage({ width: 390, height: 844 }); // one browser, one computer: the shop's users take turns
     const open = async (user?: { email: string; name: string }) => {
       const identity = user ? `&email=${encodeURIComponent(user.email)}&name=${encodeURIComponent(user.name)}&sig=${createHmac('sha256', secret).update(user.email).digest('hex')}` : '';
       await page.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}${identity}`);
@@ -336,7 +382,7 @@ describe('live chat', () => {
   });
 
   it('a file the agent sends is a button on the reply’s line, and clicking it downloads the file', async () => {
-    const visitor = await suite.newPage({ width: 390, height: 844 });
+    const visitor = await newPage({ width: 390, height: 844 });
     await visitor.goto(`${shopUrl}/?cb=${encodeURIComponent(suite.server.url)}`);
     await visitor.getByRole('button', { name: 'Chat with us' }).click();
     const frame = visitor.frameLocator('iframe[data-casebook-chat="window"]');
@@ -362,7 +408,7 @@ describe('live chat', () => {
   });
 
   it('acknowledges a reply only once the page is visible: one that arrives in a background tab is not seen until the visitor comes back', async () => {
-    const visitor = await suite.newPage({ width: 390, height: 844 });
+    const visitor = await newPage({ width: 390, height: 844 });
     await visitor.clock.install();
     await visitor.clock.pauseAt(Date.now() + 1000); // the window's timers (its acknowledgements) run only when the test says
     const acks: unknown[] = [];
@@ -407,7 +453,7 @@ describe('live chat', () => {
   });
 
   it('a window folded away before it had loaded takes no reply for seen, and the shop’s console has no error from the widget', async () => {
-    const visitor = await suite.newPage({ width: 1280, height: 800 });
+    const visitor = await newPage({ width: 1280, height: 800 });
     await visitor.clock.install();
     await visitor.clock.pauseAt(Date.now() + 1000); // the window's acknowledgements run only when the test says
     const acks: unknown[] = [];
@@ -493,7 +539,7 @@ describe('live chat', () => {
     // Casebook behind a TCP proxy that can silence a connection: its sockets stay open and say nothing.
     const proxy = await startTcpProxy(Number(new URL(suite.server.url).port));
     try {
-      const visitor = await suite.newPage({ width: 390, height: 844 });
+      const visitor = await newPage({ width: 390, height: 844 });
       await visitor.clock.install();
       await visitor.clock.pauseAt(Date.now() + 1000); // the window's timers run only when the test says
       let streams = 0;
