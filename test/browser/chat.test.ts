@@ -108,8 +108,8 @@ function serverLines(output: string): string[] {
  * in public/chat-frame.js): inside a full run on two cores an end once took longer than a plain
  * wait's 30 s. A refused end fails here with its status, not as a text that never came. One
  * that got no answer at all (a full run, once in many) fails with what there is to know: the
- * window's requests to the chat's API as they went, what it says, and the server's last lines
- * (each request it answered, with its time).
+ * window's requests to the chat's API as they went, what it says, the server's last lines
+ * (each request it answered, with its time) and its event loop's lag.
  */
 async function endChat(page: Page, frame: FrameLocator): Promise<void> {
   const answered = page.waitForResponse((r) => r.url().endsWith('/chat/api/end') && r.request().method() === 'POST', { timeout: 60_000 });
@@ -118,7 +118,13 @@ async function endChat(page: Page, frame: FrameLocator): Promise<void> {
     const says = await frame.locator('#chat-status, .error, [role="alert"]').allTextContents().catch(() => []);
     const requests = chatRequests.get(page) ?? ['(not watched: watchChatRequests)'];
     const server = serverLines(suite.server.output()).slice(-25);
-    throw new Error(`${error.message}\nthe window's requests to the chat's API (UTC):\n  ${requests.slice(-30).join('\n  ')}\nthe window says: ${JSON.stringify(says)}\nthe server's last lines (the chat's API, warnings):\n  ${server.join('\n  ')}`);
+    // Whether the server's event loop stood still (a write blocked on a lock would hold every answer).
+    const lag = await fetch(`${suite.server.url}/metrics`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` }, signal: AbortSignal.timeout(5_000) })
+      .then(async (res) => (await res.text()).split('\n').filter((line) => /^nodejs_eventloop_lag_(max|p99)_seconds|^casebook_sqlite/.test(line)))
+      .catch((failed: Error) => [`/metrics gave no answer: ${failed.message}`]);
+    throw new Error(
+      `${error.message}\nthe window's requests to the chat's API (UTC):\n  ${requests.slice(-30).join('\n  ')}\nthe window says: ${JSON.stringify(says)}\nthe server's last lines (the chat's API, warnings):\n  ${server.join('\n  ')}\nthe server's metrics:\n  ${lag.join('\n  ')}`,
+    );
   });
   expect(response.status()).toBe(200);
   await frame.getByText('The chat has ended.').waitFor();
