@@ -6,7 +6,7 @@
  * transaction; intake never lands in an inactive queue without saying so. A queue published
  * escalations need (naming it, or to its tier when it is the last of that tier) stays active.
  */
-import { eq, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCase } from '../../src/cases/create-case.js';
@@ -33,7 +33,8 @@ const caseOf = async (id: number) =>
     })
   )[0]!;
 const entries = async (id: number, type: string) =>
-  (await h.query((q) => q.db.select({ type: q.tables.caseEvents.type, data: q.tables.caseEvents.data }).from(q.tables.caseEvents).where(eq(q.tables.caseEvents.caseId, id))))
+  // In the order written: without ORDER BY, PostgreSQL may hand rows back in another (CI once saw the escalation after the de-escalation).
+  (await h.query((q) => q.db.select({ type: q.tables.caseEvents.type, data: q.tables.caseEvents.data }).from(q.tables.caseEvents).where(eq(q.tables.caseEvents.caseId, id)).orderBy(asc(q.tables.caseEvents.id))))
     .filter((r) => r.type === type)
     .map((r) => r.data as Record<string, unknown>);
 

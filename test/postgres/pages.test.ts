@@ -5,7 +5,7 @@
  * links and downloads driven through HTTP. Everything is read back through the store: a page
  * or command still on `services.db` would read or write the SQLite file instead.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSAT_LINK_DAYS, csatKey, makeCsatToken } from '../../src/channels/email/csat-link.js';
 import { transitionCase } from '../../src/cases/transition-case.js';
@@ -51,7 +51,8 @@ const COMPARED: [who: 'maria' | 'chloe', url: () => string, htmx: boolean][] = [
 ];
 
 async function events(caseId: number, type: string) {
-  return read((q) => q.db.select().from(q.tables.caseEvents).where(and(eq(q.tables.caseEvents.caseId, caseId), eq(q.tables.caseEvents.type, type))));
+  // In the order written (PostgreSQL gives no order without ORDER BY).
+  return read((q) => q.db.select().from(q.tables.caseEvents).where(and(eq(q.tables.caseEvents.caseId, caseId), eq(q.tables.caseEvents.type, type))).orderBy(asc(q.tables.caseEvents.id)));
 }
 
 async function caseRow(caseId: number) {
