@@ -64,7 +64,7 @@ const suite = useBrowserSuite(
 /** A page of the file's (suite.newPage), its requests to the chat's API watched (watchChatRequests). */
 async function newPage(options: { width: number; height: number }): Promise<Page> {
   const page = await suite.newPage(options);
-  watchChatRequests(page);
+  await watchChatRequests(page);
   return page;
 }
 
@@ -73,9 +73,14 @@ async function lineTexts(frame: FrameLocator): Promise<{ seqs: number[]; texts: 
   return { seqs: (await items.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))))), texts: await items.allTextContents() };
 }
 
-/** The page's requests to the chat's API, as they went: sent, answered (status) or failed (why), with the time of each. */
+/**
+ * The page's requests to the chat's API, as they went: sent, answered (status) or failed (why),
+ * with the time of each; and, in each of its frames (the chat window's too), the presses and
+ * clicks as the page got them (which element, where), and its errors.
+ */
 const chatRequests = new WeakMap<Page, string[]>();
-function watchChatRequests(page: Page): void {
+const PRESSED = '[chat test] ';
+async function watchChatRequests(page: Page): Promise<void> {
   const seen: string[] = [];
   chatRequests.set(page, seen);
   const at = () => new Date().toISOString().slice(11, 23);
@@ -83,6 +88,21 @@ function watchChatRequests(page: Page): void {
   page.on('request', (r) => void (r.url().includes('/chat/api/') && seen.push(`${at()} sent ${what(r)}`)));
   page.on('response', (r) => void (r.url().includes('/chat/api/') && seen.push(`${at()} ${r.status()} ${what(r.request())}`)));
   page.on('requestfailed', (r) => void (r.url().includes('/chat/api/') && seen.push(`${at()} failed ${what(r)}: ${r.failure()?.errorText ?? ''}`)));
+  page.on('console', (m) => void (m.text().startsWith(PRESSED) && seen.push(`${at()} ${m.text().slice(PRESSED.length)}`)));
+  page.on('pageerror', (error) => void seen.push(`${at()} page error: ${error.message}`));
+  await page.addInitScript((prefix) => {
+    for (const type of ['pointerdown', 'click']) {
+      document.addEventListener(
+        type,
+        (e) => {
+          const target = e.target as Element | null;
+          const { clientX, clientY } = e as MouseEvent;
+          console.debug(`${prefix}${type} on ${target?.id ? `#${target.id}` : (target?.tagName ?? '?')} at ${Math.round(clientX)},${Math.round(clientY)} in ${location.pathname}`);
+        },
+        true,
+      );
+    }
+  }, PRESSED);
 }
 
 /** The server's output as short lines: its answers to the chat's API (time, route, status, ms), anything logged above info as it came. */
@@ -108,14 +128,19 @@ function serverLines(output: string): string[] {
  * in public/chat-frame.js): inside a full run on two cores an end once took longer than a plain
  * wait's 30 s. A refused end fails here with its status, not as a text that never came. One
  * that got no answer at all (a full run, once in many) fails with what there is to know: the
- * window's requests to the chat's API as they went, what it says, the server's last lines
- * (each request it answered, with its time) and its event loop's lag.
+ * window's requests to the chat's API, presses and clicks as they went, what it says, its End
+ * chat button's state, the server's last lines (each request it answered, with its time) and
+ * its event loop's lag. (A CI run showed the end never sent: the server was answering.)
  */
 async function endChat(page: Page, frame: FrameLocator): Promise<void> {
   const answered = page.waitForResponse((r) => r.url().endsWith('/chat/api/end') && r.request().method() === 'POST', { timeout: 60_000 });
   await frame.getByRole('button', { name: 'End chat' }).click();
   const response = await answered.catch(async (error: Error) => {
     const says = await frame.locator('#chat-status, .error, [role="alert"]').allTextContents().catch(() => []);
+    const button = await frame
+      .locator('#chat-end')
+      .evaluate((b) => ({ ariaDisabled: b.getAttribute('aria-disabled'), box: b.getBoundingClientRect().toJSON() as unknown }))
+      .catch((failed: Error) => failed.message);
     const requests = chatRequests.get(page) ?? ['(not watched: watchChatRequests)'];
     const server = serverLines(suite.server.output()).slice(-25);
     // Whether the server's event loop stood still (a write blocked on a lock would hold every answer).
@@ -123,7 +148,7 @@ async function endChat(page: Page, frame: FrameLocator): Promise<void> {
       .then(async (res) => (await res.text()).split('\n').filter((line) => /^nodejs_eventloop_lag_(max|p99)_seconds|^casebook_sqlite/.test(line)))
       .catch((failed: Error) => [`/metrics gave no answer: ${failed.message}`]);
     throw new Error(
-      `${error.message}\nthe window's requests to the chat's API (UTC):\n  ${requests.slice(-30).join('\n  ')}\nthe window says: ${JSON.stringify(says)}\nthe server's last lines (the chat's API, warnings):\n  ${server.join('\n  ')}\nthe server's metrics:\n  ${lag.join('\n  ')}`,
+      `${error.message}\nthe window's requests to the chat's API (UTC):\n  ${requests.slice(-30).join('\n  ')}\nthe window says: ${JSON.stringify(says)}\nits End chat button: ${JSON.stringify(button)}\nthe server's last lines (the chat's API, warnings):\n  ${server.join('\n  ')}\nthe server's metrics:\n  ${lag.join('\n  ')}`,
     );
   });
   expect(response.status()).toBe(200);
