@@ -45,7 +45,9 @@ export async function assignTo(ctx: CaseContext, agent: Pick<Candidate, 'id' | '
   const waitedMs = c.waitingSince === null ? null : ctx.now - c.waitingSince;
   c.assigneeId = agent.id;
   c.waitingSince = null;
-  await run(ctx.q, 'UPDATE staff SET last_assigned_at = ? WHERE id = ?', [ctx.now, agent.id]);
+  // A new case, not stored yet: its insert moves the agent's last_assigned_at to its creation
+  // (the load trigger of drizzle/0050, pg/0022), in the one write of the staff row it makes.
+  if (ctx.stored) await run(ctx.q, 'UPDATE staff SET last_assigned_at = ? WHERE id = ?', [ctx.now, agent.id]);
   await ctx.raise('case.assigned', {
     assigneeId: agent.id,
     assignee: agent.name,

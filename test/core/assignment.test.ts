@@ -73,6 +73,26 @@ describe('assignment at intake', () => {
     expect(counts.get(b.id)).toBe(2);
   });
 
+  it('an equal load goes to the agent assigned least recently: a new case counts as their latest assignment', async () => {
+    const a = h.agent({ queues: ['general'], capacity: 5 });
+    const b = h.agent({ queues: ['general'], capacity: 5 });
+    const lastAssigned = async (id: number) =>
+      (await h.query((q) => q.db.select({ at: q.tables.staff.lastAssignedAt }).from(q.tables.staff).where(eq(q.tables.staff.id, id))))[0]!.at;
+    const first = await intake();
+    expect(await assigneeOf(first.id)).toBe(a.id); // nobody assigned yet: the lower id
+    expect(await lastAssigned(a.id)).toBe(first.createdAt);
+    await transitionCase(h.services, first.id, { transition: 'resolve', solution: 'Done' }, a);
+    h.clock.advanceMinutes(1);
+    const second = await intake(); // both free again: b was never assigned
+    expect(await assigneeOf(second.id)).toBe(b.id);
+    expect([await lastAssigned(a.id), await lastAssigned(b.id)]).toEqual([first.createdAt, second.createdAt]);
+
+    // A case inserted with an assignee and an older creation time (an import) leaves the time as it was.
+    const imported = { ...(await caseRow(first.id)), id: first.id + 1000, createdAt: first.createdAt - 60_000, assigneeId: b.id, open: true, changeSeq: 0 };
+    await h.services.store.write((q) => q.db.insert(q.tables.cases).values(imported));
+    expect(await lastAssigned(b.id)).toBe(second.createdAt);
+  });
+
   it('needs the required skills', async () => {
     h.agent({ queues: ['billing'] });
     const skilled = h.agent({ queues: ['billing'], skills: ['refunds'] });
