@@ -57,11 +57,12 @@ const MINUTE = 60_000;
 const QUEUES = ['general', 'billing', 'technical'] as const;
 
 /**
- * The triggers that keep `staff.open_cases` (agent loads): dropped before the load and made
- * again after it, the loads counted once (as the migration does) instead of per inserted case.
+ * The triggers that keep `staff.open_cases` (agent loads) and `customers.open_cases`: dropped
+ * before the load and made again after it, counted once (as the migrations do) instead of per
+ * inserted case.
  */
 function dropLoadTriggers(db: Db): string[] {
-  const rows = db.$client.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'cases_load_%'`).all() as { name: string; sql: string }[];
+  const rows = db.$client.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND (name LIKE 'cases_load_%' OR name LIKE 'cases_customer_open_%')`).all() as { name: string; sql: string }[];
   for (const r of rows) db.$client.exec(`DROP TRIGGER "${r.name}"`);
   return rows.map((r) => r.sql);
 }
@@ -189,6 +190,7 @@ export function seedStore(options: SeedStoreOptions): SeedStoreResult {
   c.transaction(() => rebuildSearchIndex(db))();
   for (const sql of searchTriggers) c.exec(sql);
   c.exec('UPDATE staff SET open_cases = (SELECT count(*) FROM cases c WHERE c.assignee_id = staff.id AND c.open = 1)');
+  c.exec('UPDATE customers SET open_cases = (SELECT count(*) FROM cases c WHERE c.customer_id = customers.id AND c.open = 1)');
   for (const sql of loadTriggers) c.exec(sql);
   c.exec('ANALYZE');
   c.pragma('wal_checkpoint(TRUNCATE)');

@@ -46,6 +46,7 @@ const INT4_COLUMNS = new Set([
   'cases.version',
   'chat_messages.seq',
   'chat_sessions.last_seq',
+  'customers.open_cases',
   'definition_versions.version',
   'definition_versions.based_on',
   'idempotency_keys.status',

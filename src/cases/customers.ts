@@ -115,8 +115,9 @@ export async function upsertCustomer(q: Handle, input: CustomerInput, now: numbe
   return upsertCustomer(q, input, now, found);
 }
 
+/** The customer's open cases: `customers.open_cases`, kept by triggers on cases (drizzle/0051); 0 for a customer not found. */
 export async function openCaseCount(q: Handle, customerId: number): Promise<number> {
-  return (await get<{ n: number }>(q, 'SELECT count(*) AS n FROM cases WHERE customer_id = ? AND open = TRUE', [customerId]))!.n;
+  return (await get<{ n: number }>(q, 'SELECT open_cases AS n FROM customers WHERE id = ?', [customerId]))?.n ?? 0;
 }
 
 /**

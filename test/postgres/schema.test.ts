@@ -185,7 +185,7 @@ describe('the triggers behave as SQLite’s', () => {
 
   it('ports every trigger SQLite’s migrations create, but the search ones', async () => {
     const ported = ['audit_log_no_delete', 'audit_log_no_update', 'case_events_no_delete', 'case_events_no_update', 'case_events_redaction_keeps_shape', 'case_events_webhooks',
-      'cases_change_seq_insert', 'cases_change_seq_update', 'cases_load_delete', 'cases_load_insert', 'cases_load_update', 'customer_changes_no_delete', 'customer_changes_no_update', 'erasures_close_only', 'erasures_no_delete',
+      'cases_change_seq_insert', 'cases_change_seq_update', 'cases_customer_open_delete', 'cases_customer_open_insert', 'cases_customer_open_update', 'cases_load_delete', 'cases_load_insert', 'cases_load_update', 'customer_changes_no_delete', 'customer_changes_no_update', 'erasures_close_only', 'erasures_no_delete',
       'problems_revision_delete', 'problems_revision_insert', 'problems_revision_update'];
     // Awake or asleep (src/db/dormant-triggers.ts).
     const inSqlite = sqliteRows<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'trigger' UNION SELECT name FROM dormant_triggers ORDER BY name`).map((r) => r.name).filter((n) => !NOT_PORTED.test(n));
@@ -246,6 +246,33 @@ describe('the triggers behave as SQLite’s', () => {
     await expectLoad(1, 1);
     await same('DELETE FROM cases WHERE id IN (2001, 2002, 2003)', 'ok');
     await expectLoad(0, 0);
+  });
+
+  it('keeps each customer’s open cases (customers.open_cases) as cases come, close, reopen, move to another customer and go', async () => {
+    await same(`INSERT INTO customers (id, email, name, created_at, updated_at) VALUES (3, 'erin@example.com', 'Erin', 1, 1), (4, 'finn@example.com', 'Finn', 1, 1)`, 'ok');
+    const counts = () => sameRows<{ id: number; open_cases: number }>('SELECT id, open_cases FROM customers WHERE id IN (3, 4) ORDER BY id');
+    const expectOpen = async (erin: number, finn: number) => expect(await counts()).toEqual([{ id: 3, open_cases: erin }, { id: 4, open_cases: finn }]);
+    const add = (id: number, customer: number, open: string) =>
+      `INSERT INTO cases (id, customer_id, subject, description, status, state_entered_at, queue_id, workflow, workflow_version, created_at, updated_at, open)
+       VALUES (${id}, ${customer}, 'Invoice', 'Wrong address', 'open', 1, 'general', 'default', 1, 1, 1, ${open})`;
+    await same(add(4001, 3, 'true'), 'ok');
+    await same(add(4002, 3, 'true'), 'ok');
+    await same(add(4003, 3, 'false'), 'ok');
+    await expectOpen(2, 0);
+    await same('UPDATE cases SET open = false WHERE id = 4001', 'ok');
+    await expectOpen(1, 0);
+    await same('UPDATE cases SET open = true WHERE id = 4003', 'ok');
+    await expectOpen(2, 0);
+    await same('UPDATE cases SET customer_id = 4 WHERE id IN (4002, 4001)', 'ok'); // a merge: one open, one closed
+    await expectOpen(1, 1);
+    await same('UPDATE cases SET customer_id = 3, open = false WHERE id = 4002', 'ok');
+    await expectOpen(1, 0);
+    await same(`UPDATE cases SET subject = 'Invoice again' WHERE id = 4003`, 'ok');
+    await expectOpen(1, 0);
+    await same('DELETE FROM cases WHERE id IN (4001, 4002, 4003)', 'ok');
+    await expectOpen(0, 0);
+    // Every customer's figure is a count of their open cases (the earlier tests' cases included).
+    expect(await sameRows('SELECT id FROM customers WHERE open_cases != (SELECT count(*) FROM cases c WHERE c.customer_id = customers.id AND c.open = true)')).toEqual([]);
   });
 
   it('keeps the timeline, the profile history and the audit log append-only, but for an open erasure’s redaction', async () => {

@@ -8,7 +8,7 @@ import { sql } from 'drizzle-orm';
 import type { Handle } from '../../db/store/index.js';
 import { byId } from '../../db/store/rows.js';
 import { crmRecordOn, type CrmFact } from '../../crm/records.js';
-import { customerByEmail, openCaseCount } from '../customers.js';
+import { customerByEmail } from '../customers.js';
 import type { IntakeCustomer, IntakeCustomerKey } from './dialect.js';
 
 export async function nextCaseId(q: Handle): Promise<number> {
@@ -18,7 +18,7 @@ export async function nextCaseId(q: Handle): Promise<number> {
 
 export async function intakeCustomer(q: Handle, key: IntakeCustomerKey, crm: CrmFact | null | undefined): Promise<IntakeCustomer> {
   const existing = 'id' in key ? await byId(q, q.tables.customers, key.id) : await customerByEmail(q, key.email);
-  const openCases = existing ? await openCaseCount(q, existing.id) : 0;
+  const openCases = existing ? existing.openCases : 0; // kept by triggers on cases (drizzle/pg/0023)
   const email = existing ? existing.email : 'email' in key ? key.email : null;
   return { existing, openCases, crm: crm !== undefined ? crm : email === null ? null : await crmRecordOn(q, email) };
 }

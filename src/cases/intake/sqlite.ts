@@ -14,7 +14,6 @@ import type { Db } from '../../db/client.js';
 import type { IntakeCustomer, IntakeCustomerKey } from './dialect.js';
 
 const NEXT_CASE_ID = "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'cases'), 0), coalesce((SELECT max(id) FROM cases), 0)) + 1 AS id";
-const OPEN_CASES = 'SELECT count(*) AS n FROM cases WHERE customer_id = ? AND open = 1';
 
 /** The customer with this address (normalised), on a cached statement. */
 function customerByEmail(db: Db, email: string): CustomerRow | undefined {
@@ -29,7 +28,8 @@ export function intakeCustomer(q: Handle, key: IntakeCustomerKey, crm: CrmFact |
   try {
     const db = sqliteOf(q);
     const existing = 'id' in key ? rowById(db, q.tables.customers, key.id) : customerByEmail(db, key.email);
-    const openCases = existing ? statement<[number], { n: number }>(db, OPEN_CASES).get(existing.id)!.n : 0;
+    // Kept on the customer's row by triggers on cases (drizzle/0051): no count of their cases.
+    const openCases = existing ? existing.openCases : 0;
     const email = existing ? existing.email : 'email' in key ? key.email : null;
     return Promise.resolve({ existing, openCases, crm: crm !== undefined ? crm : email === null ? null : storedCrmRecord(db, email) });
   } catch (error) {

@@ -63,6 +63,7 @@ export const customers = pgTable(
     phone: text('phone'),
     timeZone: text('time_zone'),
     churnedAt: bigint('churned_at', { mode: 'number' }),
+    openCases: integer('open_cases').notNull().default(0),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
   },

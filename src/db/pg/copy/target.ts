@@ -62,6 +62,7 @@ export const MIGRATION_ROWS: Record<string, number> = { problem_library_revision
  */
 export const TRIGGERS_OFF_DURING_COPY: readonly { table: string; trigger: string; why: string }[] = [
   { table: 'cases', trigger: 'cases_load_insert', why: 'staff.open_cases is copied as it is: the trigger would count every open assigned case again' },
+  { table: 'cases', trigger: 'cases_customer_open_insert', why: 'customers.open_cases is copied as it is: the trigger would count every open case again' },
   {
     table: 'cases',
     trigger: 'cases_change_seq_insert',
