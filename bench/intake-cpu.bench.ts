@@ -21,6 +21,7 @@
  *   INTAKE_CPU_GROUP=1 …                                               # each intake committed alone
  *   INTAKE_CPU_MAIL=8000 …                                             # descriptions that are ~8 KB support mails
  *   INTAKE_CPU_REPLIES=1 …                                             # staff replies to existing cases, not intakes
+ *   INTAKE_CPU_SENDER=10000 …                                          # every intake from one sender with that many open cases
  *
  * The baseline is the same intakes' wall time: CPU close to wall means the main thread was
  * busy with the intake, not waiting for the machine.
@@ -59,6 +60,10 @@ const MAIL = Number(process.env.INTAKE_CPU_MAIL ?? 0);
 const INPUTS = MAIL > 0 ? longIntakeInputs(MAIL) : INTAKE_INPUTS;
 /** INTAKE_CPU_REPLIES=1 (run alone): staff replies to the warm-up's cases are timed, not intakes. */
 const REPLIES = process.env.INTAKE_CPU_REPLIES === '1';
+/** INTAKE_CPU_SENDER=10000 (run alone): every intake from one sender, who has that many open cases when the rounds start. */
+const SENDER = Number(process.env.INTAKE_CPU_SENDER ?? 0);
+/** A sender of alerts (a monitoring system's address): `npm run bench`'s row for one with many open cases. */
+const SENDER_OPEN = 10_000;
 /** The long mails of `npm run bench`'s third row: what a mail's length costs an intake. */
 const MAIL_BYTES = 8000;
 
@@ -81,9 +86,10 @@ export interface IntakeCpu {
 /**
  * `replies`: after the warm-up's intakes, the rounds time staff replies (`sendMessage`) to those
  * cases instead, each of a group to a case of its own (a case's commands run one after the
- * other), with `inputs`' descriptions as their bodies.
+ * other), with `inputs`' descriptions as their bodies. `senderOpen` > 0: every intake comes from
+ * one address, and the warm-up leaves it that many open cases (the rules' `customer.openCases`).
  */
-export async function measureIntakeCpu(rounds = ROUNDS, group = GROUP, inputs = INPUTS, replies = REPLIES): Promise<IntakeCpu> {
+export async function measureIntakeCpu(rounds = ROUNDS, group = GROUP, inputs = INPUTS, replies = REPLIES, senderOpen = SENDER): Promise<IntakeCpu> {
   const dir = tempDir('casebook-intake-cpu-');
   const file = path.join(dir, 'intake.db');
   await prepareStore(file);
@@ -97,7 +103,7 @@ export async function measureIntakeCpu(rounds = ROUNDS, group = GROUP, inputs = 
   const one = async () => {
     const i = n++;
     const [subject, description] = inputs[i % inputs.length]!;
-    const input = { customer: { email: `customer${i % 500}@example.com` }, subject, description };
+    const input = { customer: { email: senderOpen > 0 ? 'alerts@monitoring.example.com' : `customer${i % 500}@example.com` }, subject, description };
     if (!app) {
       await createCase(services, input, actor);
       return;
@@ -119,7 +125,7 @@ export async function measureIntakeCpu(rounds = ROUNDS, group = GROUP, inputs = 
     if (OUTBOX) await services.outbox.idle();
   };
   try {
-    await round(1000); // warm-up: JIT, caches, the desk's loads
+    await round(senderOpen > 0 ? senderOpen : 1000); // warm-up: JIT, caches, the desk's loads (the sender's open cases)
     if (replies) {
       timed = reply;
       await round(1000);
@@ -226,6 +232,16 @@ const bench: Bench = {
       baseline: 'an intake in groups of 20 (createCase)',
       baselineMs: grouped / 1000,
       note: `${replies.statements.toFixed(1)} statements, ${replies.promises.toFixed(0)} promises per reply`,
+    });
+    // A sender of alerts whose cases stay open: what the customer's open cases cost an intake.
+    const sender = await measureIntakeCpu(ROUNDS, GROUP, INTAKE_INPUTS, false, SENDER_OPEN);
+    ctx.log(`groups of ${GROUP}, one sender with ${SENDER_OPEN} open cases: ${summary(sender)}`);
+    rows.push({
+      figure: `createCase in groups of ${GROUP}, every intake from one sender with ${SENDER_OPEN.toLocaleString('en')} open cases, main-thread CPU per intake (best round)`,
+      ms: Math.min(...sender.mainRounds) / 1000,
+      baseline: 'an intake in groups of 20 from 500 customers (createCase)',
+      baselineMs: grouped / 1000,
+      note: "the rules' customer.openCases is read with the customer's row (customers.open_cases), not counted",
     });
     return rows;
   },
