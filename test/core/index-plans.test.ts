@@ -8,6 +8,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { slaNextAtSql, TIMED_EVENT_TYPES } from '../../src/db/schema/index.js';
 import { customerCases } from '../../src/cases/customer-cases.js';
+import { mergeCandidates } from '../../src/cases/merge-case.js';
+import type { CaseRow } from '../../src/cases/case-view.js';
 import { MAILS_FROM, OPENED_FROM } from '../../src/channels/email/sqlite.js';
 import { replyFiles } from '../../src/chat/lines.js';
 import { casesOnOtherWorkflowVersions } from '../../src/cases/reapply-workflow.js';
@@ -74,8 +76,16 @@ describe('cases_first_response_idx (answered cases only)', () => {
 });
 
 describe('cases_customer_open_idx (customer; partial: open) and cases_customer_updated_idx (customer, the customer’s last update, open)', () => {
-  planned('counts a customer’s open cases from the partial index, never their closed history (the customer.openCases fact)', () => {
-    expect(plan('SELECT count(*) AS n FROM cases WHERE customer_id = ? AND open = 1', 1)).toMatch(/USING COVERING INDEX cases_customer_open_idx \(customer_id=\?\)/);
+  // The customer.openCases fact no longer counts here: customers.open_cases keeps it (drizzle/0051).
+  planned('serves the merge page’s candidates, the customer’s other open cases newest first, from the partial index, never their closed history (merge-case.ts, as drizzle writes it)', async () => {
+    const statements: string[] = [];
+    const prepare = h.db.$client.prepare.bind(h.db.$client);
+    h.db.$client.prepare = ((text: string) => (statements.push(text), prepare(text))) as typeof prepare;
+    await h.query((q) => mergeCandidates(q, { id: 1, customerId: 1 } as CaseRow));
+    h.db.$client.prepare = prepare;
+    const sql = statements.find((s) => s.includes('"merged_into_id" is null'))!;
+    expect(plan(sql, 1, 1, 1, 20)).toMatch(/USING INDEX cases_customer_open_idx \(customer_id=\?\)/);
+    expect(plan(sql, 1, 1, 1, 20)).not.toMatch(/TEMP B-TREE/); // newest first in the index's order: no sort
   });
 
   planned('serves a customer’s cases, the one they last saw change first, a page after a cursor (customer-cases.ts, as drizzle writes it)', async () => {
