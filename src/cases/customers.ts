@@ -115,22 +115,18 @@ export async function upsertCustomer(q: Handle, input: CustomerInput, now: numbe
   return upsertCustomer(q, input, now, found);
 }
 
-/** The customer's open cases: `customers.open_cases`, kept by triggers on cases (drizzle/0051); 0 for a customer not found. */
-export async function openCaseCount(q: Handle, customerId: number): Promise<number> {
-  return (await get<{ n: number }>(q, 'SELECT open_cases AS n FROM customers WHERE id = ?', [customerId]))?.n ?? 0;
-}
-
 /**
  * The `customer` fact: an existing customer as stored (plus what intake would fill), or the new
- * one. `crm`: what the CRM just answered (intake asked it); otherwise its stored record is read.
+ * one. Their open cases are the row's `open_cases`, kept by triggers on cases (drizzle/0051).
+ * `crm`: what the CRM just answered (intake asked it); otherwise its stored record is read.
  */
 export async function customerFact(
   q: Handle,
-  customer: Pick<CustomerRow, 'id' | 'email' | 'name' | 'tier' | 'organization' | 'phone'> | null,
+  customer: Pick<CustomerRow, 'id' | 'email' | 'name' | 'tier' | 'organization' | 'phone' | 'openCases'> | null,
   input?: CustomerInput,
   crm?: CrmFact | null,
 ): Promise<CustomerFact> {
-  const openCases = customer ? await openCaseCount(q, customer.id) : 0;
+  const openCases = customer ? customer.openCases : 0;
   const record = crm !== undefined ? crm : await crmRecordOn(q, customer ? customer.email : normalizeEmail(input!.email));
   return customerFactOf(customer, input, openCases, record);
 }
