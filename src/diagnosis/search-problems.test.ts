@@ -189,19 +189,17 @@ describe('the in-memory index', () => {
    * keep another of its members). A run of 1e-9: a real difference in score is far larger.
    */
   function expectSameRanking(ours: { id: number; rank: number }[], theirs: { id: number; rank: number }[], limit: number): void {
-    expect(ours.map((r) => r.rank).length).toBe(theirs.length);
+    expect(ours).toHaveLength(theirs.length);
     ours.forEach((r, i) => expect(r.rank).toBeCloseTo(theirs[i]!.rank, 9));
+    /** The ids in runs of equal scores (each within 1e-9 of its run's first), each run by id. */
     const runs = (list: { id: number; rank: number }[]) => {
-      const out: number[][] = [];
-      let start = Number.NaN;
+      const out: { start: number; ids: number[] }[] = [];
       for (const r of list) {
-        if (out.length === 0 || Math.abs(r.rank - start) > 1e-9) {
-          out.push([]);
-          start = r.rank;
-        }
-        out[out.length - 1]!.push(r.id);
+        const run = out.at(-1);
+        if (run && Math.abs(r.rank - run.start) <= 1e-9) run.ids.push(r.id);
+        else out.push({ start: r.rank, ids: [r.id] });
       }
-      return out.map((ids) => ids.sort((a, b) => a - b));
+      return out.map((run) => run.ids.sort((a, b) => a - b));
     };
     const [a, b] = [runs(ours), runs(theirs)];
     const cut = theirs.length === limit;
