@@ -65,17 +65,18 @@ const keys = new WeakMap<Store, object>();
 const ROUNDS = 20;
 /**
  * While other items are due, a drain looks for lane items on its first wave and then at most
- * this often: the look walks the due items in order, a few ms behind a backlog of thousands.
- * With nothing else due it looks every wave (a drain that waited for another's items must see
- * the lane items they queued).
+ * this often: a statement of its own (the built-in lane types' pending items have an index of
+ * their own since drizzle/0052; before, the look walked every due item in order, 0.34 s behind
+ * 1.5 million). With nothing else due it looks every wave (a drain that waited for another's
+ * items must see the lane items they queued).
  */
 const LANE_LOOK_MS = 50;
 
-/** The item types performed in lanes, as the JSON array the queries take. */
+/** The item types performed in lanes, as the JSON array the queries take (sorted: the built-in handlers' is `LANE_ITEM_TYPES_JSON`, which has an index). */
 const laneTypesOf = new WeakMap<ReadonlyMap<string, OutboxHandler>, string>();
-function laneTypes(handlers: ReadonlyMap<string, OutboxHandler>): string {
+export function laneTypes(handlers: ReadonlyMap<string, OutboxHandler>): string {
   let types = laneTypesOf.get(handlers);
-  if (types === undefined) laneTypesOf.set(handlers, (types = JSON.stringify([...handlers].filter(([, h]) => h.lane).map(([type]) => type))));
+  if (types === undefined) laneTypesOf.set(handlers, (types = JSON.stringify([...handlers].filter(([, h]) => h.lane).map(([type]) => type).sort())));
   return types;
 }
 

@@ -20,7 +20,7 @@
  */
 import { and, eq, gt, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Handle } from '../db/store/index.js';
-import { LOCK_MS, MAIL_ITEMS, WAVE } from './limits.js';
+import { LANE_ITEM_TYPES_JSON, LANE_TYPE_CONDITION, LOCAL_TYPE_CONDITION, LOCK_MS, MAIL_ITEMS, WAVE } from './limits.js';
 import type { OutboxItem } from './outbox.js';
 import { reserveLane, type ClaimedWave, type Look, type OutboxQueue, type WaveContext } from './queue.js';
 
@@ -47,6 +47,13 @@ function toItem(row: PgRow): OutboxItem {
 /** Types in (or not in) a JSON array of types. */
 const typeIn = (alias: string, types: string) => sql`${sql.raw(alias)}.type IN (SELECT jsonb_array_elements_text(${types}::jsonb))`;
 const typeNotIn = (alias: string, types: string) => sql`${sql.raw(alias)}.type NOT IN (SELECT jsonb_array_elements_text(${types}::jsonb))`;
+/**
+ * The lane types' condition, and its converse: for the built-in ones as `outbox_lane_due_idx`
+ * and `outbox_local_due_idx` name them (PostgreSQL may then read that index instead of every
+ * pending item), else `typeIn` and `typeNotIn`.
+ */
+const laneTypeIn = (alias: string, types: string) => (types === LANE_ITEM_TYPES_JSON ? sql.raw(`${alias}.${LANE_TYPE_CONDITION}`) : typeIn(alias, types));
+const laneTypeNotIn = (alias: string, types: string) => (types === LANE_ITEM_TYPES_JSON ? sql.raw(`${alias}.${LOCAL_TYPE_CONDITION}`) : typeNotIn(alias, types));
 const pendingDue = (alias: string, now: number) =>
   sql`${sql.raw(alias)}.done_at IS NULL AND ${sql.raw(alias)}.failed_at IS NULL AND ${sql.raw(alias)}.available_at <= ${now}`;
 const unleased = (now: number) => sql`(o.locked_until IS NULL OR o.locked_until <= ${now})`;
@@ -59,10 +66,10 @@ function candidates(look: Pick<Look, 'now' | 'caseId' | 'inLanes'>, kind: 'wave'
   const { now, inLanes } = look;
   const selects = (alias: string): SQL =>
     kind === 'lanes'
-      ? typeIn(alias, inLanes)
+      ? laneTypeIn(alias, inLanes)
       : look.caseId !== undefined
-        ? sql`${typeNotIn(alias, inLanes)} AND ${typeNotIn(alias, MAIL)}`
-        : typeNotIn(alias, inLanes);
+        ? sql`${laneTypeNotIn(alias, inLanes)} AND ${typeNotIn(alias, MAIL)}`
+        : laneTypeNotIn(alias, inLanes);
   // A case's settle takes its items by id (as SQLite's dueForCase); the waves by (available_at, id).
   const earlier = look.caseId !== undefined && kind === 'wave' ? sql`e.id < o.id` : sql`(e.available_at, e.id) < (o.available_at, o.id)`;
   return sql`${pendingDue('o', now)} AND ${selects('o')} AND ${unleased(now)}

@@ -16,7 +16,7 @@ import { sqliteOf, type Handle } from '../db/store/index.js';
 import { SLICE_MS, WAVE } from './limits.js';
 import { handlerMarkedDone, markDone, pendingItemDue, type OutboxItem } from './outbox.js';
 import { failureOf, reserveLane, type ClaimedWave, type Failure, type Look, type OutboxQueue, type WaveContext } from './queue.js';
-import { claimItem, outboxStatements, toItem } from './statements.js';
+import { claimItem, dueInLanes, dueItems, outboxStatements, toItem } from './statements.js';
 
 /** Most items performed inside one wave's transaction (and at most SLICE_MS of work). */
 const HERE = 256;
@@ -47,8 +47,8 @@ function writeFailure(q: Handle, id: number, failure: Failure): void {
 function anythingDue(q: Handle, look: Look): boolean {
   const s = outboxStatements(sqliteOf(q));
   const { now, inLanes } = look;
-  if ((look.caseId !== undefined ? s.dueForCase.all(look.caseId, now, inLanes) : s.due(1).all(now, inLanes)).length > 0) return true;
-  return look.lookLanes(true) && s.dueInLanes(1).all(now, inLanes, now, look.busyTargets()).length > 0;
+  if ((look.caseId !== undefined ? s.dueForCase.all(look.caseId, now, inLanes) : dueItems(sqliteOf(q), 1, now, inLanes)).length > 0) return true;
+  return look.lookLanes(true) && dueInLanes(sqliteOf(q), 1, now, inLanes, look.busyTargets()).length > 0;
 }
 
 /**
@@ -81,7 +81,7 @@ function performHere(q: Handle, ctx: WaveContext, item: OutboxItem): boolean {
 /** Claims the due lane items whose lane, target and case have a free slot. */
 function claimForLanes(q: Handle, ctx: WaveContext): void {
   const db = sqliteOf(q);
-  const rows = outboxStatements(db).dueInLanes(LANE_READ).all(ctx.now, ctx.inLanes, ctx.now, ctx.busyTargets());
+  const rows = dueInLanes(db, LANE_READ, ctx.now, ctx.inLanes, ctx.busyTargets());
   for (const row of rows) {
     const item = toItem(row);
     if (!reserveLane(ctx, item)) continue;
@@ -94,7 +94,7 @@ function claimWave(q: Handle, ctx: WaveContext): ClaimedWave {
   const db = sqliteOf(q);
   const s = outboxStatements(db);
   const started = performance.now();
-  const rows = ctx.caseId !== undefined ? s.dueForCase.all(ctx.caseId, ctx.now, ctx.inLanes) : s.due(Math.min(ctx.limit, READ)).all(ctx.now, ctx.inLanes);
+  const rows = ctx.caseId !== undefined ? s.dueForCase.all(ctx.caseId, ctx.now, ctx.inLanes) : dueItems(db, Math.min(ctx.limit, READ), ctx.now, ctx.inLanes);
   const wave: OutboxItem[] = [];
   const elsewhere: Promise<void>[] = [];
   const cases = new Set<number>();

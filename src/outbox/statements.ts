@@ -6,7 +6,7 @@ import type { Db } from '../db/client.js';
 import { perConnection, withLimit } from '../db/fast.js';
 import { PROCESS_ID } from '../process-identity.js';
 import type { OutboxItem } from './outbox.js';
-import { LOCK_MS, MAIL_ITEMS } from './limits.js';
+import { LANE_ITEM_TYPES_JSON, LANE_TYPE_CONDITION, LOCAL_TYPE_CONDITION, LOCK_MS, MAIL_ITEMS } from './limits.js';
 
 export interface Row {
   id: number;
@@ -34,11 +34,22 @@ export function toItem(row: Row): OutboxItem {
 export const outboxStatements = perConnection((db: Db) => {
   const c = db.$client;
   return {
-    /** Due items, except the types performed in lanes (a JSON array of types); at most `limit`. */
-    due: withLimit<[number, string], Row>(
+    /**
+     * Due items, except the types performed in lanes (a JSON array of types); at most `limit`.
+     * Walks every pending item in order: for no lanes or other lane types than the built-in
+     * ones (a test's); `dueItems` below takes the built-in types' index.
+     */
+    dueOutsideAnyLanes: withLimit<[number, string], Row>(
       db,
       `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox
        WHERE done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type NOT IN (SELECT value FROM json_each(?))
+       ORDER BY available_at, id`,
+    ),
+    /** The same outside the built-in lanes (`LANE_ITEM_TYPES`): no lane item read, in their index. Parameter: now. */
+    dueOutsideBuiltinLanes: withLimit<[number], Row>(
+      db,
+      `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox INDEXED BY outbox_local_due_idx
+       WHERE done_at IS NULL AND failed_at IS NULL AND ${LOCAL_TYPE_CONDITION} AND available_at <= ?
        ORDER BY available_at, id`,
     ),
     /** The earliest instant a pending item (claimed or not) is due; null when none is pending. */
@@ -49,11 +60,24 @@ export const outboxStatements = perConnection((db: Db) => {
        AND type NOT IN (SELECT value FROM json_each(?))
        ORDER BY id`,
     ),
-    /** Due, unclaimed items of the lanes' types (JSON array), except those of busy targets (JSON array of `payload.target`s). */
-    dueInLanes: withLimit<[number, string, number, string], Row>(
+    /**
+     * Due, unclaimed items of the lanes' types (JSON array), except those of busy targets (JSON
+     * array of `payload.target`s). For other lane types than the built-in ones (a test's): it
+     * walks every pending item in order; `dueInLanes` below takes the built-in types' index.
+     */
+    dueInAnyLanes: withLimit<[number, string, number, string], Row>(
       db,
       `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox
        WHERE done_at IS NULL AND failed_at IS NULL AND available_at <= ? AND type IN (SELECT value FROM json_each(?))
+       AND (locked_until IS NULL OR locked_until <= ?)
+       AND coalesce(json_extract(payload, '$.target'), '') NOT IN (SELECT value FROM json_each(?))
+       ORDER BY available_at, id`,
+    ),
+    /** The same for the built-in lane types (`LANE_ITEM_TYPES`): their pending items only, in their index. Parameters: now, now, busy targets. */
+    dueInBuiltinLanes: withLimit<[number, number, string], Row>(
+      db,
+      `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox INDEXED BY outbox_lane_due_idx
+       WHERE done_at IS NULL AND failed_at IS NULL AND ${LANE_TYPE_CONDITION} AND available_at <= ?
        AND (locked_until IS NULL OR locked_until <= ?)
        AND coalesce(json_extract(payload, '$.target'), '') NOT IN (SELECT value FROM json_each(?))
        ORDER BY available_at, id`,
@@ -77,6 +101,21 @@ export const outboxStatements = perConnection((db: Db) => {
     ),
   };
 });
+
+/** Due items (at most `limit`), except the types performed in lanes (`inLanes`, a JSON array). The built-in lane types' are kept out by their index. */
+export function dueItems(db: Db, limit: number, now: number, inLanes: string): Row[] {
+  const s = outboxStatements(db);
+  return inLanes === LANE_ITEM_TYPES_JSON ? s.dueOutsideBuiltinLanes(limit).all(now) : s.dueOutsideAnyLanes(limit).all(now, inLanes);
+}
+
+/**
+ * Due, unclaimed lane items (at most `limit`): of the types `inLanes` names (JSON array), not
+ * of a busy target (JSON array). The built-in lane types are read from their own index.
+ */
+export function dueInLanes(db: Db, limit: number, now: number, inLanes: string, busyTargets: string): Row[] {
+  const s = outboxStatements(db);
+  return inLanes === LANE_ITEM_TYPES_JSON ? s.dueInBuiltinLanes(limit).all(now, now, busyTargets) : s.dueInAnyLanes(limit).all(now, inLanes, now, busyTargets);
+}
 
 /** Claims one item for `LOCK_MS` as `owner`: false when it is done, failed or held by someone else. */
 export function claimItem(db: Db, id: number, now: number, owner: string = PROCESS_ID): boolean {

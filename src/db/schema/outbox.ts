@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { LANE_TYPE_CONDITION, LOCAL_TYPE_CONDITION } from '../../outbox/limits.js';
 
 /**
  * Work that a committed change must cause (run rules on an event, fire a workflow
@@ -30,5 +31,9 @@ export const outbox = sqliteTable(
   (t) => [
     index('outbox_pending_idx').on(t.availableAt, t.id).where(sql`${t.doneAt} IS NULL AND ${t.failedAt} IS NULL`),
     index('outbox_case_idx').on(t.caseId),
+    // The pending items split by lane (src/outbox/limits.ts LANE_ITEM_TYPES): the drain's look
+    // for lane items reads no other item, its waves and probes no lane item.
+    index('outbox_lane_due_idx').on(t.availableAt, t.id).where(sql`${t.doneAt} IS NULL AND ${t.failedAt} IS NULL AND ${sql.raw(LANE_TYPE_CONDITION)}`),
+    index('outbox_local_due_idx').on(t.availableAt, t.id).where(sql`${t.doneAt} IS NULL AND ${t.failedAt} IS NULL AND ${sql.raw(LOCAL_TYPE_CONDITION)}`),
   ],
 );
