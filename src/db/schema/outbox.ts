@@ -1,6 +1,27 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { LANE_TYPE_CONDITION, LOCAL_TYPE_CONDITION } from '../../outbox/limits.js';
+
+/**
+ * The item types performed in lanes (handlers with a `lane`: webhook deliveries, chat-tool
+ * posts), sorted. Two partial indexes (drizzle/0052) split the pending items by it:
+ * `outbox_lane_due_idx` holds these types', `outbox_local_due_idx` every other type's. A
+ * drain's look for lane items reads lane items only, and its waves and probes read the others
+ * only, however many of the other kind wait. Before, both walked `outbox_pending_idx` (every
+ * pending item) in order: behind 1.5 million waiting `case.event` items (an SLA sweep after a
+ * long stop) a look for lane items took 0.34 s, every 50 ms; behind 100,000 due webhook
+ * deliveries (a slow receiver) every probe for other work took 19 ms (docs/performance.md
+ * "The outbox's looks behind a backlog"). A new lane type belongs here and in a migration
+ * that recreates both indexes (`test/core/outbox-lane-types.test.ts` holds the built-in
+ * handlers to this list).
+ */
+export const LANE_ITEM_TYPES: readonly string[] = ['im.post', 'webhook.deliver'];
+/** The lane types as the JSON array the drain's queries take (src/outbox/drain.ts `laneTypes`: sorted, so the built-in handlers give exactly this). */
+export const LANE_ITEM_TYPES_JSON = JSON.stringify(LANE_ITEM_TYPES);
+const LANE_TYPE_LIST = `(${LANE_ITEM_TYPES.map((t) => `'${t}'`).join(', ')})`;
+/** `outbox_lane_due_idx`'s condition on the type, and the lane look's: one text, so SQLite and PostgreSQL see that the look's rows are all in the index. */
+export const LANE_TYPE_CONDITION = `type IN ${LANE_TYPE_LIST}`;
+/** `outbox_local_due_idx`'s, and the waves' and probes' (every type but the lanes'). */
+export const LOCAL_TYPE_CONDITION = `type NOT IN ${LANE_TYPE_LIST}`;
 
 /**
  * Work that a committed change must cause (run rules on an event, fire a workflow

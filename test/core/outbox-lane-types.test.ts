@@ -5,12 +5,12 @@
  * pending item answer.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../../test/support/harness.js';
-import { ON_POSTGRES } from '../../test/support/harness-postgres.js';
-import { builtinOutboxHandlers } from '../compose.js';
-import { laneTypes } from './drain.js';
-import { LANE_ITEM_TYPES, LANE_ITEM_TYPES_JSON, LANE_TYPE_CONDITION, LOCAL_TYPE_CONDITION } from './limits.js';
-import { dueInLanes, dueItems, outboxStatements } from './statements.js';
+import { builtinOutboxHandlers } from '../../src/compose.js';
+import { laneTypes } from '../../src/outbox/drain.js';
+import { LANE_ITEM_TYPES, LANE_ITEM_TYPES_JSON, LANE_TYPE_CONDITION, LOCAL_TYPE_CONDITION } from '../../src/outbox/limits.js';
+import { dueInLanes, dueItems, outboxStatements } from '../../src/outbox/statements.js';
+import { createHarness, type Harness } from '../support/harness.js';
+import { ON_POSTGRES } from '../support/harness-postgres.js';
 
 describe('the built-in lane types', () => {
   it('are the types of the built-in handlers that have a lane, as the drain names them', () => {
