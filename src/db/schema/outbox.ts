@@ -52,7 +52,7 @@ export const outbox = sqliteTable(
   (t) => [
     index('outbox_pending_idx').on(t.availableAt, t.id).where(sql`${t.doneAt} IS NULL AND ${t.failedAt} IS NULL`),
     index('outbox_case_idx').on(t.caseId),
-    // The pending items split by lane (src/outbox/limits.ts LANE_ITEM_TYPES): the drain's look
+    // The pending items split by lane (LANE_ITEM_TYPES above): the drain's look
     // for lane items reads no other item, its waves and probes no lane item.
     index('outbox_lane_due_idx').on(t.availableAt, t.id).where(sql`${t.doneAt} IS NULL AND ${t.failedAt} IS NULL AND ${sql.raw(LANE_TYPE_CONDITION)}`),
     index('outbox_local_due_idx').on(t.availableAt, t.id).where(sql`${t.doneAt} IS NULL AND ${t.failedAt} IS NULL AND ${sql.raw(LOCAL_TYPE_CONDITION)}`),
