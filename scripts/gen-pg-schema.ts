@@ -81,10 +81,15 @@ const IDENTITY_START: Record<string, number> = {
   cases: 1001, // C-1001 is the first case
 };
 
-/** Index parts whose SQLite SQL is not PostgreSQL's, by index name: the body of a pg-core sql`…` (`${t.column}` for columns). */
-const INDEX_OVERRIDES: Record<string, { where?: string }> = {
+/**
+ * Index parts whose SQLite SQL is not PostgreSQL's, by index name: `where`, the body of a
+ * pg-core sql`…` (`${t.column}` for columns); `on`, the index's parts as pg-core code.
+ */
+const INDEX_OVERRIDES: Record<string, { where?: string; on?: string }> = {
   // SQLite's booleans are 0/1; PostgreSQL does not compare a boolean with an integer.
   cases_customer_open_idx: { where: '${t.open} = true' },
+  // SQLite reads JSON text with json_extract; the payload is jsonb on PostgreSQL.
+  outbox_lane_target_idx: { on: "sql`(coalesce(payload->>'target', ''))`, t.availableAt, t.id" },
 };
 
 /** The SQLite schema's modules, in src/db/schema/index.ts's order. */
@@ -227,7 +232,7 @@ function tableCode(exportName: string, table: SQLiteTable, exportOf: Map<SQLiteT
   if (config.checks.length) throw new Error(`${config.name}: CHECK constraints are not carried over yet (scripts/gen-pg-schema.ts)`);
   for (const index of config.indexes) {
     const { name, columns, unique, where } = index.config;
-    const on = columns.map((c) => (is(c, SQL) ? `sql\`${templateBody(c.queryChunks, keyOf)}\`` : `t.${keyOf(c as Column)}`)).join(', ');
+    const on = INDEX_OVERRIDES[name]?.on ?? columns.map((c) => (is(c, SQL) ? `sql\`${templateBody(c.queryChunks, keyOf)}\`` : `t.${keyOf(c as Column)}`)).join(', ');
     const whereBody = INDEX_OVERRIDES[name]?.where ?? (where ? templateBody(where.queryChunks, keyOf) : undefined);
     extras.push(`${unique ? 'uniqueIndex' : 'index'}(${literal(name)}).on(${on})${whereBody ? `.where(sql\`${whereBody}\`)` : ''}`);
   }

@@ -5,7 +5,7 @@ export const MAIL_ITEMS: readonly string[] = ['notification.send', 'notification
 export const LOCK_MS = 60_000;
 // The lane types and the two indexes' conditions live with the outbox's table (the schema
 // cannot import from here); re-exported for the drain's code.
-export { LANE_ITEM_TYPES, LANE_ITEM_TYPES_JSON, LANE_TYPE_CONDITION, LOCAL_TYPE_CONDITION } from '../db/schema/outbox.js';
+export { LANE_ITEM_TYPES, LANE_ITEM_TYPES_JSON, LANE_TARGET_SQL, LANE_TYPE_CONDITION, LOCAL_TYPE_CONDITION } from '../db/schema/outbox.js';
 /** Work done between two pauses for the event loop. */
 export const SLICE_MS = 10;
 

@@ -6,7 +6,7 @@ import type { Db } from '../db/client.js';
 import { perConnection, withLimit } from '../db/fast.js';
 import { PROCESS_ID } from '../process-identity.js';
 import type { OutboxItem } from './outbox.js';
-import { LANE_ITEM_TYPES_JSON, LANE_TYPE_CONDITION, LOCAL_TYPE_CONDITION, LOCK_MS, MAIL_ITEMS } from './limits.js';
+import { LANE_ITEM_TYPES_JSON, LANE_TARGET_SQL, LANE_TYPE_CONDITION, LOCAL_TYPE_CONDITION, LOCK_MS, MAIL_ITEMS } from './limits.js';
 
 export interface Row {
   id: number;
@@ -82,6 +82,24 @@ export const outboxStatements = perConnection((db: Db) => {
        AND coalesce(json_extract(payload, '$.target'), '') NOT IN (SELECT value FROM json_each(?))
        ORDER BY available_at, id`,
     ),
+    /** The first target of the built-in lanes' pending items, in the target index's order. */
+    firstLaneTarget: c.prepare<[], { target: unknown }>(
+      `SELECT ${LANE_TARGET_SQL} AS target FROM outbox INDEXED BY outbox_lane_target_idx
+       WHERE done_at IS NULL AND failed_at IS NULL AND ${LANE_TYPE_CONDITION} ORDER BY ${LANE_TARGET_SQL} LIMIT 1`,
+    ),
+    /** The next one after the given target: one seek in the index however many items a target has. */
+    nextLaneTarget: c.prepare<[unknown], { target: unknown }>(
+      `SELECT ${LANE_TARGET_SQL} AS target FROM outbox INDEXED BY outbox_lane_target_idx
+       WHERE done_at IS NULL AND failed_at IS NULL AND ${LANE_TYPE_CONDITION} AND ${LANE_TARGET_SQL} > ? ORDER BY ${LANE_TARGET_SQL} LIMIT 1`,
+    ),
+    /** Due, unclaimed items of the built-in lanes for one target, in order. Parameters: target, now, now. */
+    dueInLaneOfTarget: withLimit<[unknown, number, number], Row>(
+      db,
+      `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox INDEXED BY outbox_lane_target_idx
+       WHERE done_at IS NULL AND failed_at IS NULL AND ${LANE_TYPE_CONDITION} AND ${LANE_TARGET_SQL} = ? AND available_at <= ?
+       AND (locked_until IS NULL OR locked_until <= ?)
+       ORDER BY available_at, id`,
+    ),
     claim: c.prepare<[number, string, number, number]>(
       `UPDATE outbox SET locked_until = ?, locked_by = ?, attempts = attempts + 1
        WHERE id = ? AND done_at IS NULL AND failed_at IS NULL AND (locked_until IS NULL OR locked_until <= ?)`,
@@ -109,12 +127,23 @@ export function dueItems(db: Db, limit: number, now: number, inLanes: string): R
 }
 
 /**
- * Due, unclaimed lane items (at most `limit`): of the types `inLanes` names (JSON array), not
- * of a busy target (JSON array). The built-in lane types are read from their own index.
+ * Due, unclaimed lane items (at most `limit`) in `(available_at, id)` order: of the types
+ * `inLanes` names (JSON array), not of a busy target (JSON array of `payload.target`s). The
+ * built-in lane types are read from their own indexes: in order when no target is busy, else
+ * target by target, skipping the busy ones.
  */
 export function dueInLanes(db: Db, limit: number, now: number, inLanes: string, busyTargets: string): Row[] {
   const s = outboxStatements(db);
-  return inLanes === LANE_ITEM_TYPES_JSON ? s.dueInBuiltinLanes(limit).all(now, now, busyTargets) : s.dueInAnyLanes(limit).all(now, inLanes, now, busyTargets);
+  if (inLanes !== LANE_ITEM_TYPES_JSON) return s.dueInAnyLanes(limit).all(now, inLanes, now, busyTargets);
+  const busy = new Set(JSON.parse(busyTargets) as unknown[]);
+  if (busy.size === 0) return s.dueInBuiltinLanes(limit).all(now, now, '[]');
+  // Targets whose slots are full are skipped by target, their items not read (a slow receiver
+  // may have thousands waiting): the other targets' first due items, merged in order.
+  const rows: Row[] = [];
+  for (let target = s.firstLaneTarget.get()?.target; target !== undefined; target = s.nextLaneTarget.get(target)?.target) {
+    if (!busy.has(target)) rows.push(...s.dueInLaneOfTarget(limit).all(target, now, now));
+  }
+  return rows.sort((a, b) => a.available_at - b.available_at || a.id - b.id).slice(0, limit);
 }
 
 /** Claims one item for `LOCK_MS` as `owner`: false when it is done, failed or held by someone else. */

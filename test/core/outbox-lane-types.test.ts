@@ -33,6 +33,38 @@ describe.skipIf(ON_POSTGRES)('the look for lane items on SQLite', () => {
     const sqlOf = (name: string) => (h.db.$client.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?").get(name) as { sql: string } | undefined)?.sql;
     expect(sqlOf('outbox_lane_due_idx')).toContain(`AND ${LANE_TYPE_CONDITION}`);
     expect(sqlOf('outbox_local_due_idx')).toContain(`AND ${LOCAL_TYPE_CONDITION}`);
+    expect(sqlOf('outbox_lane_target_idx')).toContain(`AND ${LANE_TYPE_CONDITION}`);
+  });
+
+  it('skips a busy receiver’s thousands of due items by target, and finds what the look over every item finds', () => {
+    const insert = h.db.$client.prepare('INSERT INTO outbox (type, case_id, payload, created_at, available_at, locked_until) VALUES (?, NULL, ?, 0, ?, ?)');
+    const now = 1_000_000;
+    h.db.$client.transaction(() => {
+      // A slow subscription's backlog, due before everything else; its slots are full.
+      for (let i = 0; i < 3000; i++) insert.run('webhook.deliver', JSON.stringify({ target: 'sub:slow' }), i, null);
+      insert.run('webhook.deliver', JSON.stringify({ target: 'sub:a' }), now - 10, null);
+      insert.run('webhook.deliver', JSON.stringify({ target: 'sub:b' }), now - 30, now + 60_000); // in flight
+      insert.run('webhook.deliver', JSON.stringify({ target: 'sub:b' }), now - 20, null);
+      insert.run('webhook.deliver', JSON.stringify({ target: 'sub:a' }), now + 5, null); // not yet due
+      insert.run('im.post', JSON.stringify({ target: 'https://hooks.example/x' }), now - 40, null);
+      insert.run('im.post', JSON.stringify({}), now - 50, null); // names no target: ''
+      insert.run('webhook.deliver', JSON.stringify({ target: 7 }), now - 60, null); // not text
+      insert.run('case.event', JSON.stringify({ target: 'sub:a' }), now - 70, null); // not a lane item
+    })();
+    const general = (limit: number, busy: string) => outboxStatements(h.db).dueInAnyLanes(limit).all(now, LANE_ITEM_TYPES_JSON, now, busy);
+    for (const busy of [['sub:slow'], ['sub:slow', 'sub:a'], ['sub:slow', ''], ['nobody']]) {
+      const json = JSON.stringify(busy);
+      const found = dueInLanes(h.db, 64, now, LANE_ITEM_TYPES_JSON, json);
+      expect(found).toEqual(general(64, json));
+      expect(dueInLanes(h.db, 2, now, LANE_ITEM_TYPES_JSON, json)).toEqual(general(2, json));
+    }
+    expect(dueInLanes(h.db, 64, now, LANE_ITEM_TYPES_JSON, JSON.stringify(['sub:slow'])).map((r) => [JSON.parse(r.payload).target ?? '', r.available_at])).toEqual([
+      [7, now - 60],
+      ['', now - 50],
+      ['https://hooks.example/x', now - 40],
+      ['sub:b', now - 20],
+      ['sub:a', now - 10],
+    ]);
   });
 
   it('finds the due items outside the lanes behind thousands of due lane items, as the look over every item does', () => {
@@ -101,5 +133,8 @@ describe.skipIf(ON_POSTGRES)('the look for lane items on SQLite', () => {
       (h.db.$client.prepare(`EXPLAIN QUERY PLAN ${(statement as { source: string }).source}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
     expect(planOf(outboxStatements(h.db).dueInBuiltinLanes(64), 0, 0, '[]')).toMatch(/SEARCH outbox USING INDEX outbox_lane_due_idx \(available_at<\?\)/);
     expect(planOf(outboxStatements(h.db).dueOutsideBuiltinLanes(384), 0)).toMatch(/SEARCH outbox USING INDEX outbox_local_due_idx \(available_at<\?\)/);
+    expect(planOf(outboxStatements(h.db).dueInLaneOfTarget(64), 't', 0, 0)).toMatch(/SEARCH outbox USING INDEX outbox_lane_target_idx \(<expr>=\? AND available_at<\?\)/);
+    expect(planOf(outboxStatements(h.db).nextLaneTarget, 't')).toMatch(/SEARCH outbox USING (COVERING )?INDEX outbox_lane_target_idx \(<expr>>\?\)/);
+    expect(planOf(outboxStatements(h.db).firstLaneTarget)).toMatch(/SCAN outbox USING (COVERING )?INDEX outbox_lane_target_idx/);
   });
 });

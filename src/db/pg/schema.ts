@@ -413,6 +413,7 @@ export const outbox = pgTable(
     index('outbox_case_idx').on(t.caseId),
     index('outbox_lane_due_idx').on(t.availableAt, t.id).where(sql`${t.doneAt} IS NULL AND ${t.failedAt} IS NULL AND type IN ('im.post', 'webhook.deliver')`),
     index('outbox_local_due_idx').on(t.availableAt, t.id).where(sql`${t.doneAt} IS NULL AND ${t.failedAt} IS NULL AND type NOT IN ('im.post', 'webhook.deliver')`),
+    index('outbox_lane_target_idx').on(sql`(coalesce(payload->>'target', ''))`, t.availableAt, t.id).where(sql`${t.doneAt} IS NULL AND ${t.failedAt} IS NULL AND type IN ('im.post', 'webhook.deliver')`),
   ],
 );
 

@@ -22,6 +22,12 @@ const LANE_TYPE_LIST = `(${LANE_ITEM_TYPES.map((t) => `'${t}'`).join(', ')})`;
 export const LANE_TYPE_CONDITION = `type IN ${LANE_TYPE_LIST}`;
 /** `outbox_local_due_idx`'s, and the waves' and probes' (every type but the lanes'). */
 export const LOCAL_TYPE_CONDITION = `type NOT IN ${LANE_TYPE_LIST}`;
+/**
+ * A lane item's target as the lanes count it (`payload.target`, '' when it names none), as
+ * `outbox_lane_target_idx` holds it: the look for lane items skips the targets whose slots are
+ * full without reading their items (drizzle/0053).
+ */
+export const LANE_TARGET_SQL = "coalesce(json_extract(payload, '$.target'), '')";
 
 /**
  * Work that a committed change must cause (run rules on an event, fire a workflow
@@ -56,5 +62,9 @@ export const outbox = sqliteTable(
     // for lane items reads no other item, its waves and probes no lane item.
     index('outbox_lane_due_idx').on(t.availableAt, t.id).where(sql`${t.doneAt} IS NULL AND ${t.failedAt} IS NULL AND ${sql.raw(LANE_TYPE_CONDITION)}`),
     index('outbox_local_due_idx').on(t.availableAt, t.id).where(sql`${t.doneAt} IS NULL AND ${t.failedAt} IS NULL AND ${sql.raw(LOCAL_TYPE_CONDITION)}`),
+    // The lane items by target: a receiver that is slow with many items waiting is skipped, not read.
+    index('outbox_lane_target_idx')
+      .on(sql.raw(`(${LANE_TARGET_SQL})`), t.availableAt, t.id)
+      .where(sql`${t.doneAt} IS NULL AND ${t.failedAt} IS NULL AND ${sql.raw(LANE_TYPE_CONDITION)}`),
   ],
 );

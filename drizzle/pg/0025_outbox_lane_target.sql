@@ -1,0 +1,3 @@
+-- The built-in lanes' pending items by target, as SQLite's drizzle/0053 (its comment says why);
+-- PostgreSQL's look for lane items (src/outbox/pg.ts) does not read it yet.
+CREATE INDEX "outbox_lane_target_idx" ON "outbox" USING btree ((coalesce(payload->>'target', '')),"available_at","id") WHERE "outbox"."done_at" IS NULL AND "outbox"."failed_at" IS NULL AND type IN ('im.post', 'webhook.deliver');
