@@ -11,8 +11,8 @@ import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
  * long stop) a look for lane items took 0.34 s, every 50 ms; behind 100,000 due webhook
  * deliveries (a slow receiver) every probe for other work took 19 ms (docs/performance.md
  * "The outbox's looks behind a backlog"). A new lane type belongs here and in a migration
- * that recreates both indexes (`test/core/outbox-lane-types.test.ts` holds the built-in
- * handlers to this list).
+ * that recreates these indexes and `outbox_lane_target_idx` (`test/core/outbox-lane-types.test.ts`
+ * holds the built-in handlers to this list).
  */
 export const LANE_ITEM_TYPES: readonly string[] = ['im.post', 'webhook.deliver'];
 /** The lane types as the JSON array the drain's queries take (src/outbox/drain.ts `laneTypes`: sorted, so the built-in handlers give exactly this). */
