@@ -73,13 +73,15 @@ export const outboxStatements = perConnection((db: Db) => {
        AND coalesce(json_extract(payload, '$.target'), '') NOT IN (SELECT value FROM json_each(?))
        ORDER BY available_at, id`,
     ),
-    /** The same for the built-in lane types (`LANE_ITEM_TYPES`): their pending items only, in their index. Parameters: now, now, busy targets. */
-    dueInBuiltinLanes: withLimit<[number, number, string], Row>(
+    /**
+     * The same for the built-in lane types (`LANE_ITEM_TYPES`) while no target is busy: their
+     * pending items only, in their index. Parameters: now, now.
+     */
+    dueInBuiltinLanes: withLimit<[number, number], Row>(
       db,
       `SELECT id, type, case_id, payload, attempts, available_at, created_at FROM outbox INDEXED BY outbox_lane_due_idx
        WHERE done_at IS NULL AND failed_at IS NULL AND ${LANE_TYPE_CONDITION} AND available_at <= ?
        AND (locked_until IS NULL OR locked_until <= ?)
-       AND coalesce(json_extract(payload, '$.target'), '') NOT IN (SELECT value FROM json_each(?))
        ORDER BY available_at, id`,
     ),
     /** The first target of the built-in lanes' pending items, in the target index's order. */
@@ -136,7 +138,7 @@ export function dueInLanes(db: Db, limit: number, now: number, inLanes: string, 
   const s = outboxStatements(db);
   if (inLanes !== LANE_ITEM_TYPES_JSON) return s.dueInAnyLanes(limit).all(now, inLanes, now, busyTargets);
   const busy = new Set(JSON.parse(busyTargets) as unknown[]);
-  if (busy.size === 0) return s.dueInBuiltinLanes(limit).all(now, now, '[]');
+  if (busy.size === 0) return s.dueInBuiltinLanes(limit).all(now, now);
   // Targets whose slots are full are skipped by target, their items not read (a slow receiver
   // may have thousands waiting): the other targets' first due items, merged in order.
   const rows: Row[] = [];
