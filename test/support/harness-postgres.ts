@@ -235,6 +235,10 @@ export function gatedStore(inner: Store): GatedStore {
       await gate();
       return inner.read(fn);
     },
+    report: async (fn) => {
+      await gate();
+      return inner.report(fn);
+    },
     query: async (fn) => {
       await gate();
       return inner.query(fn);

@@ -84,16 +84,20 @@ export function postgresStore(db: PgDb, options: PostgresStoreOptions & { close?
     throw markUnreachable(withoutQueryValues(error));
   };
 
+  function read<T>(fn: (q: Handle) => Promise<T>): Promise<T> {
+    const outer = current.getStore();
+    if (outer) return fn(outer);
+    // REPEATABLE READ: one snapshot for the whole read, as the port promises (at READ
+    // COMMITTED each statement would see what committed since the one before). Read only,
+    // it never fails with a serialization error.
+    return inTransaction(fn, { isolationLevel: 'repeatable read', accessMode: 'read only' }).catch(valuesOut);
+  }
+
   return {
     dialect: 'postgres',
-    read(fn) {
-      const outer = current.getStore();
-      if (outer) return fn(outer);
-      // REPEATABLE READ: one snapshot for the whole read, as the port promises (at READ
-      // COMMITTED each statement would see what committed since the one before). Read only,
-      // it never fails with a serialization error.
-      return inTransaction(fn, { isolationLevel: 'repeatable read', accessMode: 'read only' }).catch(valuesOut);
-    },
+    read,
+    // Its statements wait for the network: other work goes on meanwhile.
+    report: read,
     query(fn) {
       // Each statement on a pooled connection by itself; its savepoint() opens a transaction.
       return fn(current.getStore() ?? pooled).catch(valuesOut);

@@ -6,11 +6,14 @@
  * queue has drained fails with UnitAwaitedIoError (group-commit-async.ts).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import Database from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { Db, Sqlite } from '../client.js';
 import { statement } from '../fast.js';
 import { groupCommitAsync } from '../group-commit.js';
 import { markYielded, watched } from '../unit-rule.js';
+import { LONG_READS } from './long-reads.js';
 import * as schema from '../schema/index.js';
 import type { Handle, Store, StoreDb, Tables } from './store.js';
 
@@ -49,6 +52,38 @@ function sqliteHandle(db: Db, write: (fn: (q: Handle) => Promise<unknown>) => Pr
 }
 
 const stores = new WeakMap<Store, Db>();
+
+/** The handles of reports on a connection of their own (`store.report`): when each last let the event loop run. */
+const reportSlices = new WeakMap<Handle, number>();
+
+/**
+ * Between two statements of a long read: on a report's own SQLite connection (`store.report`),
+ * lets the event loop run once the report has held it for a slice (LONG_READS), so that requests go
+ * on beside it; anywhere else it returns at once (the main connection's reads must not wait for
+ * the event loop, and PostgreSQL's statements wait for the network anyway).
+ */
+export async function breathe(q: Handle): Promise<void> {
+  const since = reportSlices.get(q);
+  if (since === undefined || performance.now() - since < LONG_READS.sliceMs) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  reportSlices.set(q, performance.now());
+}
+
+/** A read-only connection to the main connection's file for one report; null for a database in memory, or when it cannot be opened. */
+function reportConnection(sqlite: Sqlite): Db | null {
+  if (sqlite.memory || sqlite.name === '' || !sqlite.open) return null;
+  let own: Database.Database | undefined;
+  try {
+    own = new Database(sqlite.name, { readonly: true, fileMustExist: true });
+    own.pragma('busy_timeout = 5000');
+    return drizzle(own, { schema }) as unknown as Db;
+  } catch {
+    own?.close();
+    return null;
+  }
+}
+
+const refuseWrites = (): Promise<never> => Promise.reject(new TypeError('a report reads only: no write in store.report'));
 
 /** The better-sqlite3 database behind a SQLite store; null for another dialect's. */
 export function sqliteOfStore(store: Store): Db | null {
@@ -125,9 +160,31 @@ export function sqliteStore(db: Db, options: { close?: boolean } = {}): Store {
     if (sqlite.inTransaction) statement(db, 'COMMIT').run();
   }
 
+  /**
+   * A report: one snapshot on a read-only connection of its own, opened for it and closed after,
+   * so `fn` may let the event loop run between its statements (`breathe`) while the main
+   * connection writes and reads (WAL: the writer never waits for this reader). Inside a write
+   * or a read of the main connection, and for a database in memory, it is a `read`.
+   */
+  async function report<T>(fn: (q: Handle) => Promise<T>): Promise<T> {
+    if (sqlite.inTransaction) return read(fn);
+    const own = reportConnection(sqlite);
+    if (!own) return read(fn);
+    try {
+      statement(own, 'BEGIN DEFERRED').run();
+      const reportHandle = sqliteHandle(own, refuseWrites);
+      reportSlices.set(reportHandle, performance.now());
+      return await fn(reportHandle);
+    } finally {
+      // Closing ends its read transaction.
+      own.$client.close();
+    }
+  }
+
   const store: Store = {
     dialect: 'sqlite',
     read,
+    report,
     write,
     // Autocommit: each statement is its own transaction (or runs in the unit or read in progress).
     query: (fn) => fn(handle),

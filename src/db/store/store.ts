@@ -55,6 +55,15 @@ export interface Store {
    */
   read<T>(fn: (q: Handle) => Promise<T>): Promise<T>;
   /**
+   * `fn` in a read transaction (one snapshot) that may take long — a report, a dashboard — and
+   * must not hold up the rest of the work. SQLite: on a read-only connection of its own, where
+   * `fn` lets the event loop run between statements with `breathe(q)` (./sqlite.ts), while the
+   * main connection goes on writing; inside a write or read, and for a database in memory, a
+   * `read`. PostgreSQL: a `read` (a pooled connection; the statements wait for the network).
+   * `fn` writes nothing.
+   */
+  report<T>(fn: (q: Handle) => Promise<T>): Promise<T>;
+  /**
    * `fn` outside any transaction of its own: each statement commits by itself (autocommit) —
    * for a page's or a middleware's reads that need no common snapshot, and single-statement
    * writes, without the BEGIN/COMMIT round trips of `read`/`write`. Called inside a `read` or

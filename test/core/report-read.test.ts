@@ -1,0 +1,91 @@
+/**
+ * `store.report`: a long read in one snapshot that does not hold the rest of the work up. On
+ * SQLite it reads on a read-only connection of its own and lets the event loop run between its
+ * statements (`breathe`), so that a write goes through meanwhile; on PostgreSQL it is a read.
+ */
+import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCase } from '../../src/cases/create-case.js';
+import type { Db } from '../../src/db/client.js';
+import * as schema from '../../src/db/schema/index.js';
+import { breathe, LONG_READS, type Handle } from '../../src/db/store/index.js';
+import { sqliteStore } from '../../src/db/store/sqlite.js';
+import { ADMIN, createHarness, standardQueues, type Harness } from '../support/harness.js';
+
+let h: Harness;
+beforeEach(() => {
+  h = createHarness();
+  standardQueues(h);
+});
+const pages = { ...LONG_READS };
+afterEach(() => {
+  Object.assign(LONG_READS, pages);
+  h.close();
+});
+
+const intake = (subject: string) => createCase(h.services, { customer: { email: 'olga@example.com' }, subject, description: 'Where do I change the invoice address?' }, ADMIN);
+const count = async (q: Handle) => Number((await q.get<{ n: number | string }>(sql`SELECT count(*) AS n FROM cases`))!.n);
+const onSqlite = process.env.CASEBOOK_TEST_DATABASE !== 'postgres';
+
+/** Whether a macrotask (setImmediate) ran while `fn` was awaited. */
+async function letEventLoopRun(fn: () => Promise<void>): Promise<boolean> {
+  let ran = false;
+  setImmediate(() => (ran = true));
+  await fn();
+  return ran;
+}
+
+describe('store.report', () => {
+  it('reads one snapshot while a write commits between its statements, without waiting for it', async () => {
+    await intake('First');
+    await intake('Second');
+    LONG_READS.sliceMs = 0; // every breathe lets the event loop run
+    // A request's write, started from outside the report once the report has read.
+    let release!: () => void;
+    const third = new Promise<void>((resolve) => (release = resolve)).then(() => intake('Third'));
+    const seen = await h.services.store.report(async (q) => {
+      const before = await count(q);
+      release();
+      await breathe(q);
+      // It committed while the report was open.
+      await third;
+      return [before, await count(q)];
+    });
+    // Both statements of the report saw the snapshot it began with.
+    expect(seen).toEqual([2, 2]);
+    expect(await h.query(count)).toBe(3);
+  });
+
+  it.runIf(onSqlite)('lets the event loop run between statements on SQLite, once a slice has passed', async () => {
+    LONG_READS.sliceMs = 0;
+    expect(await h.services.store.report(async (q) => letEventLoopRun(() => breathe(q)))).toBe(true);
+    LONG_READS.sliceMs = 60_000;
+    expect(await h.services.store.report(async (q) => letEventLoopRun(() => breathe(q)))).toBe(false);
+    // The main connection's reads never wait for the event loop.
+    LONG_READS.sliceMs = 0;
+    expect(await h.services.store.read(async (q) => letEventLoopRun(() => breathe(q)))).toBe(false);
+  });
+
+  it.runIf(onSqlite)('writes nothing: its connection is read-only', async () => {
+    await expect(h.services.store.report((q) => q.run(sql`CREATE TABLE scratch (x INTEGER)`))).rejects.toSatisfy((error: Error) => /readonly/i.test(String(error.cause)));
+    await expect(h.services.store.report((q) => q.savepoint(async () => undefined))).rejects.toThrow(/reads only/);
+  });
+
+  it.runIf(onSqlite)('is a read for a database in memory', async () => {
+    const memory = new Database(':memory:');
+    try {
+      const store = sqliteStore(drizzle(memory, { schema }) as unknown as Db);
+      memory.exec('CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)');
+      LONG_READS.sliceMs = 0;
+      const [value, ran] = await store.report(async (q) => {
+        const row = await q.get<{ x: number }>(sql`SELECT x FROM t`);
+        return [row!.x, await letEventLoopRun(() => breathe(q))];
+      });
+      expect([value, ran]).toEqual([1, false]);
+    } finally {
+      memory.close();
+    }
+  });
+});
