@@ -19,7 +19,7 @@
  */
 import { and, eq, inArray, or } from 'drizzle-orm';
 import { callAnswers } from '../cases/call-answers.js';
-import type { Handle } from '../db/store/index.js';
+import { breathe, LONG_READS, type Handle } from '../db/store/index.js';
 import { inChunks, json } from '../db/store/rows.js';
 import { assigneesAt, attainmentPercent, type SlaOutcome } from '../reports/sla-outcomes.js';
 import type { AttainmentMetric } from './attainment.js';
@@ -50,26 +50,31 @@ export interface AgentMetric {
 
 
 
-/** Who gave each first response: case id → staff id, or null when no staff member is recorded. */
-async function responders(tx: Handle, rows: readonly DurationRow[]): Promise<Map<number, number | null>> {
+/** Who gave each first response, in the order of `rows`: a staff id, or null when no staff member is recorded. */
+async function responders(tx: Handle, rows: readonly DurationRow[]): Promise<(number | null)[]> {
   const { caseEvents, cases } = tx.tables;
-  const at = new Map(rows.map((r) => [r.caseId, r.end]));
-  const out = new Map<number, number | null>(rows.map((r) => [r.caseId, null]));
-  const decided = new Set<number>();
-  for (const part of inChunks([...at.keys()])) {
+  const out = new Array<number | null>(rows.length).fill(null);
+  // A page of rows at a time: only its cases' maps are held.
+  const size = LONG_READS.idsPerPage;
+  for (let from = 0; from < rows.length; from += size) {
+    const index = new Map<number, number>();
+    for (let i = from; i < Math.min(rows.length, from + size); i++) index.set(rows[i]!.caseId, i);
     const events = await tx.db
       .select({ id: caseEvents.id, caseId: caseEvents.caseId, type: caseEvents.type, at: caseEvents.at, actorType: caseEvents.actorType, actorId: caseEvents.actorId, data: caseEvents.data })
       .from(caseEvents)
       // Only the entries at the case's first response: a long conversation's later replies are not read.
       .innerJoin(cases, and(eq(cases.id, caseEvents.caseId), eq(cases.firstResponseAt, caseEvents.at)))
-      .where(and(inArray(caseEvents.caseId, part), or(eq(caseEvents.type, 'staff.replied'), eq(caseEvents.type, 'call.logged'))))
+      .where(and(inArray(caseEvents.caseId, [...index.keys()]), or(eq(caseEvents.type, 'staff.replied'), eq(caseEvents.type, 'call.logged'))))
       .orderBy(caseEvents.caseId, caseEvents.id);
     for (const e of events) {
-      if (decided.has(e.caseId) || e.at !== at.get(e.caseId)) continue;
+      const i = index.get(e.caseId);
+      if (i === undefined || e.at !== rows[i]!.end) continue;
       if (e.type === 'call.logged' && !callAnswers(e.actorType, json<{ direction?: unknown } | null>(e.data)?.direction)) continue;
-      decided.add(e.caseId);
-      out.set(e.caseId, e.actorType === 'staff' && e.actorId !== null ? e.actorId : null);
+      // The first entry decides.
+      index.delete(e.caseId);
+      out[i] = e.actorType === 'staff' && e.actorId !== null ? e.actorId : null;
     }
+    await breathe(tx);
   }
   return out;
 }
@@ -86,7 +91,7 @@ export async function byAgent(tx: Handle, q: DashboardQuery, firstResponse: Dura
     if (!g) groups.set(key, (g = { responses: [], outcomes: [] }));
     return g;
   };
-  for (const r of firstResponse.rows) groupOf(keyOf(responder.get(r.caseId))).responses.push(r);
+  firstResponse.rows.forEach((r, i) => groupOf(keyOf(responder[i])).responses.push(r));
   for (const o of outcomes) groupOf(keyOf(assignee.get(o.eventId))).outcomes.push(o);
 
   const { staff, staffQueues } = tx.tables;

@@ -36,10 +36,13 @@ export interface DashboardReadOptions {
   export?: boolean;
 }
 
-/** Every metric from one snapshot (`store.read`), so the numbers agree with each other. */
+/**
+ * Every metric from one snapshot, so the numbers agree with each other: a `store.report`, which
+ * on SQLite lets requests run between its statements (a large desk's month is seconds of reading).
+ */
 export function buildDashboard(services: Services, q: DashboardQuery, options: DashboardReadOptions = {}): Promise<Dashboard> {
   const generatedAt = services.clock.now();
-  return services.store.read(async (tx) => {
+  return services.store.report(async (tx) => {
     if (options.export) await allowLongStatements(tx, services.reports.statementTimeoutMs);
     const firstResponse = await firstResponseTime(tx, services, q);
     const slaOutcomes = await attainment(tx, q);
@@ -144,7 +147,7 @@ function findGroup(metric: AttainmentMetric, group: 'all' | 'metric' | 'policy',
 
 /** The cases or customers behind one number of the dashboard, read in one snapshot. */
 export function drillDown(services: Services, q: DashboardQuery, spec: DrillSpec, options: DashboardReadOptions = {}): Promise<Drill> {
-  return services.store.read(async (tx) => {
+  return services.store.report(async (tx) => {
     if (options.export) await allowLongStatements(tx, services.reports.statementTimeoutMs);
     return drillIn(tx, services, q, spec);
   });

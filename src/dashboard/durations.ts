@@ -11,7 +11,7 @@
  * Each gives the count, the total, the average (total / count), the median and the p90
  * (nearest rank, see stats.ts). With a queue: cases now in that queue.
  */
-import type { Handle } from '../db/store/index.js';
+import { breathe, LONG_READS, type Handle } from '../db/store/index.js';
 import { all } from '../db/store/rows.js';
 import type { Services } from '../services.js';
 import { businessMinutesBetween, MINUTE_MS, type BusinessCalendar } from '../sla/calendar.js';
@@ -64,37 +64,61 @@ export function calendarLookup(services: Services): (version: number | null, pol
  * open for years (imported history) cost a walk of years each, and a few hundred of them held
  * the server for minutes. Exact: business time over adjacent ranges adds up, in whole ms.
  */
-function businessClock(calendar: BusinessCalendar, instants: readonly number[]): (at: number) => number {
-  const sorted = [...new Set(instants)].sort((a, b) => a - b);
-  const since = new Map<number, number>();
-  let total = 0;
-  sorted.forEach((at, i) => {
-    if (i > 0) total += Math.round(businessMinutesBetween(calendar, sorted[i - 1]!, at) * MINUTE_MS);
-    since.set(at, total);
-  });
-  return (at) => since.get(at)!;
+async function businessClock(tx: Handle, calendar: BusinessCalendar, instants: readonly number[]): Promise<(at: number) => number> {
+  // Typed arrays, sorted numerically, and a binary search: for a period of a million cases a
+  // Set and a Map of every instant cost more than the calendar's walk.
+  const all = Float64Array.from(instants).sort();
+  let n = 0;
+  for (let i = 0; i < all.length; i++) if (n === 0 || all[i] !== all[n - 1]) all[n++] = all[i]!;
+  const sorted = all.subarray(0, n);
+  const since = new Float64Array(n);
+  for (let i = 1; i < n; i++) {
+    since[i] = since[i - 1]! + Math.round(businessMinutesBetween(calendar, sorted[i - 1]!, sorted[i]!) * MINUTE_MS);
+    if ((i & STRIDE) === 0) await breathe(tx);
+  }
+  return (at) => {
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]! < at) lo = mid + 1;
+      else hi = mid;
+    }
+    return since[lo]!;
+  };
 }
 
-function measure(services: Services, rows: CaseTimes[]): DurationMetric {
+/** How often (a mask of the loop's index) a long loop asks `breathe` whether to let the event loop run. */
+const STRIDE = 4095;
+
+async function measure(tx: Handle, services: Services, rows: CaseTimes[]): Promise<DurationMetric> {
   const calendarOf = calendarLookup(services);
+  const calendars: BusinessCalendar[] = new Array(rows.length);
   const byCalendar = new Map<BusinessCalendar, number[]>();
-  for (const r of rows) {
-    const calendar = calendarOf(r.sla_config_version, r.sla_policy);
-    const instants = byCalendar.get(calendar) ?? [];
-    if (instants.length === 0) byCalendar.set(calendar, instants);
-    instants.push(r.created_at, Math.max(r.created_at, r.end_at));
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const calendar = (calendars[i] = calendarOf(r.sla_config_version, r.sla_policy));
+    const instants = byCalendar.get(calendar);
+    if (instants) instants.push(r.created_at, Math.max(r.created_at, r.end_at));
+    else byCalendar.set(calendar, [r.created_at, Math.max(r.created_at, r.end_at)]);
+    if ((i & STRIDE) === 0) await breathe(tx);
   }
-  const clocks = new Map([...byCalendar].map(([calendar, instants]) => [calendar, businessClock(calendar, instants)]));
-  const out = rows.map((r) => {
-    const clock = clocks.get(calendarOf(r.sla_config_version, r.sla_policy))!;
-    return {
+  const clocks = new Map<BusinessCalendar, (at: number) => number>();
+  for (const [calendar, instants] of byCalendar) clocks.set(calendar, await businessClock(tx, calendar, instants));
+  byCalendar.clear();
+  const out: DurationRow[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const clock = clocks.get(calendars[i]!)!;
+    out[i] = {
       caseId: r.id,
       start: r.created_at,
       end: r.end_at,
       calendarMinutes: Math.max(0, r.end_at - r.created_at) / MINUTE_MS,
       businessMinutes: (clock(Math.max(r.created_at, r.end_at)) - clock(r.created_at)) / MINUTE_MS,
     };
-  });
+    if ((i & STRIDE) === 0) await breathe(tx);
+  }
   return {
     count: out.length,
     calendar: summarize(out.map((r) => r.calendarMinutes)),
@@ -104,30 +128,40 @@ function measure(services: Services, rows: CaseTimes[]): DurationMetric {
 }
 
 // The same SQL on both dialects; with a queue, one more condition (a `? IS NULL` test would
-// leave PostgreSQL without the parameter's type).
-const RESOLVED = (queue: string) => `SELECT id, created_at, resolved_at AS end_at, sla_policy, sla_config_version FROM cases
-       WHERE resolved_at >= ? AND resolved_at < ?${queue}
-       ORDER BY resolved_at, id`;
-const RESOLVED_ALL = RESOLVED('');
-const RESOLVED_IN_QUEUE = RESOLVED(' AND queue_id = ?');
-
+// leave PostgreSQL without the parameter's type). A page (LONG_READS) after the (end, id) last read.
+const PAGE = (column: string, queue: string) => `SELECT id, created_at, ${column} AS end_at, sla_policy, sla_config_version FROM cases
+       WHERE ${column} >= ? AND ${column} < ? AND (${column}, id) > (?, ?)${queue}
+       ORDER BY ${column}, id LIMIT ?`;
+// `cases_resolved_idx`, partial, finds the period's resolutions without scanning the cases.
+const RESOLVED_ALL = PAGE('resolved_at', '');
+const RESOLVED_IN_QUEUE = PAGE('resolved_at', ' AND queue_id = ?');
 // The case's first response, whatever it was (a public staff reply, a call in which staff spoke
 // with the customer: src/workflow/builtin-subscribers.ts): `cases_first_response_idx`, partial,
 // finds the period's without scanning the cases.
-const FIRST_RESPONSES = (queue: string) => `SELECT id, created_at, first_response_at AS end_at, sla_policy, sla_config_version FROM cases
-       WHERE first_response_at >= ? AND first_response_at < ?${queue}
-       ORDER BY first_response_at, id`;
-const FIRST_RESPONSES_ALL = FIRST_RESPONSES('');
-const FIRST_RESPONSES_IN_QUEUE = FIRST_RESPONSES(' AND queue_id = ?');
+const FIRST_RESPONSES_ALL = PAGE('first_response_at', '');
+const FIRST_RESPONSES_IN_QUEUE = PAGE('first_response_at', ' AND queue_id = ?');
 
-const params = (q: DashboardQuery) => (q.queue === null ? [q.from, q.to] : [q.from, q.to, q.queue]);
+/** Every case of one of the queries above, in (end, id) order. */
+async function casesEndingIn(tx: Handle, text: string, q: DashboardQuery): Promise<CaseTimes[]> {
+  const out: CaseTimes[] = [];
+  let after: [number, number] = [q.from - 1, 0];
+  for (;;) {
+    const size = LONG_READS.rowsPerPage;
+    const page = await all<CaseTimes>(tx, text, q.queue === null ? [q.from, q.to, ...after, size] : [q.from, q.to, ...after, q.queue, size]);
+    for (const row of page) out.push(row);
+    if (page.length < size) return out;
+    const last = page[page.length - 1]!;
+    after = [last.end_at, last.id];
+    await breathe(tx);
+  }
+}
 
 /** Inside the caller's read (`tx`). */
 export async function processingTime(tx: Handle, services: Services, q: DashboardQuery): Promise<DurationMetric> {
-  return measure(services, await all<CaseTimes>(tx, q.queue === null ? RESOLVED_ALL : RESOLVED_IN_QUEUE, params(q)));
+  return measure(tx, services, await casesEndingIn(tx, q.queue === null ? RESOLVED_ALL : RESOLVED_IN_QUEUE, q));
 }
 
 /** Inside the caller's read (`tx`). */
 export async function firstResponseTime(tx: Handle, services: Services, q: DashboardQuery): Promise<DurationMetric> {
-  return measure(services, await all<CaseTimes>(tx, q.queue === null ? FIRST_RESPONSES_ALL : FIRST_RESPONSES_IN_QUEUE, params(q)));
+  return measure(tx, services, await casesEndingIn(tx, q.queue === null ? FIRST_RESPONSES_ALL : FIRST_RESPONSES_IN_QUEUE, q));
 }

@@ -1,16 +1,17 @@
 /** Every dashboard metric on a seeded week (test/support/manage-history.ts), with exact values. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildReport } from '../reports/build-report.js';
 import { berlinMs, buildHistory, ZONE, type History } from '../../test/support/manage-history.js';
 import { attainment } from './attainment.js';
 import { churn } from './churn.js';
 import { csat } from './csat.js';
 import { byAgent } from './by-agent.js';
-import { buildDashboard, drillDown } from './dashboard.js';
+import { buildDashboard, drillDown, type DrillSpec } from './dashboard.js';
 import { firstResponseTime, processingTime } from './durations.js';
 import { backlog, escalations } from './over-time.js';
 import { periodOf, type DashboardQuery } from './period.js';
-import type { Handle } from '../db/store/index.js';
+import { LONG_READS, type Handle } from '../db/store/index.js';
+import { dashboardJson } from './metrics-json.js';
 
 let hist: History;
 let week: DashboardQuery;
@@ -168,6 +169,21 @@ describe('backlog and escalations over time', () => {
     expect((await read((tx) => backlog(tx, hist.h.services, q(), 4))).caseIds).toEqual([D, E]);
   });
 
+  it('backlog: a case unchanged since before the period counts by its row, a changed one by its timeline', async () => {
+    // Friday: D (advanced) last changed on Thursday (its escalation), so it counts without its
+    // timeline; E (general) had a reply on Friday morning and is replayed; A, B and C were
+    // resolved or closed before Friday and count nowhere.
+    const { D, E } = hist.ids;
+    const friday = q(periodOf('2026-03-06', '2026-03-06', ZONE));
+    const values = async (queue: string | null) => (await read((tx) => backlog(tx, hist.h.services, { ...friday, queue }))).points.map((p) => [p.bucket.label, p.value]);
+    expect(await values(null)).toEqual([['2026-03-06', 2]]);
+    expect(await values('advanced')).toEqual([['2026-03-06', 1]]);
+    expect(await values('general')).toEqual([['2026-03-06', 1]]);
+    expect(await values('billing')).toEqual([['2026-03-06', 0]]);
+    expect((await read((tx) => backlog(tx, hist.h.services, friday, 0))).caseIds).toEqual([D, E]);
+    expect((await read((tx) => backlog(tx, hist.h.services, { ...friday, queue: 'advanced' }, 0))).caseIds).toEqual([D]);
+  });
+
   it('backlog per queue follows escalations and transfers', async () => {
     const values = async (queue: string) => (await read((tx) => backlog(tx, hist.h.services, q({ queue })))).points.map((p) => p.value);
     expect(await values('general')).toEqual([0, 0, 1, 1, 1]);
@@ -240,6 +256,33 @@ describe('per agent: first responses by who gave them, SLA outcomes by who held 
     const dana = await drillDown(hist.h.services, q(), { metric: 'attainment', group: 'agent', key: `${hist.dana.id}`, outcome: 'met' });
     expect([dana.title, dana.rows.map((r) => r.id)]).toEqual(['SLA targets met (agent Dana)', [C]]);
     expect((await drillDown(hist.h.services, q(), { metric: 'attainment', group: 'agent', key: 'none', outcome: 'missed' })).rows).toEqual([]);
+  });
+});
+
+describe('read a page at a time', () => {
+  afterEach(() => Object.assign(LONG_READS, pages));
+  const pages = { ...LONG_READS };
+
+  it('gives the same numbers and drill-downs with pages of one row, letting the event loop run between them', async () => {
+    const queries = [q(), q({ queue: 'general' }), q({ queue: 'advanced' }), q(periodOf('2026-03-04', '2026-03-06', ZONE))];
+    const specs: DrillSpec[] = [
+      { metric: 'first-response' },
+      { metric: 'processing' },
+      { metric: 'backlog', bucket: 2 },
+      { metric: 'attainment', group: 'all', key: 'all', outcome: 'met' },
+      { metric: 'attainment', group: 'agent', key: `${hist.alice.id}`, outcome: 'missed' },
+    ];
+    const everything = async () => {
+      const out: unknown[] = [];
+      for (const query of queries) {
+        out.push(dashboardJson(await buildDashboard(hist.h.services, query), { from: '', to: '' }));
+        for (const spec of specs) out.push(await drillDown(hist.h.services, query, spec));
+      }
+      return out;
+    };
+    const whole = await everything();
+    Object.assign(LONG_READS, { rowsPerPage: 1, idsPerPage: 1, sliceMs: 0 });
+    expect(await everything()).toEqual(whole);
   });
 });
 

@@ -12,8 +12,8 @@
  * Escalations: `case.escalated` entries per bucket. With a queue: escalations out of or
  * into that queue.
  */
-import type { Handle } from '../db/store/index.js';
-import { all, json } from '../db/store/rows.js';
+import { breathe, LONG_READS, type Handle } from '../db/store/index.js';
+import { all, get, json } from '../db/store/rows.js';
 import type { Services } from '../services.js';
 import { isOpenCategory } from '../workflow/transition.js';
 import { bucketsOf, type Bucket, type DashboardQuery } from './period.js';
@@ -44,37 +44,53 @@ interface EventRow {
   data: unknown;
 }
 
-// The same SQL on both dialects (booleans compared with TRUE). Parameters: up to, from.
-const CANDIDATES = `SELECT id, created_at, queue_id, workflow, workflow_version FROM cases
-       WHERE created_at < ? AND (open = TRUE OR updated_at >= ?) ORDER BY id`;
-const CANDIDATE_EVENTS = `SELECT e.case_id, e.type, e.at, e.data FROM cases c JOIN case_events e ON e.case_id = c.id
-     WHERE c.created_at < ? AND (c.open = TRUE OR c.updated_at >= ?)
-       AND e.type IN ('case.routed', 'case.transitioned', 'case.escalated', 'case.transferred')
-     ORDER BY e.case_id, e.id`;
+// The same SQL on both dialects (booleans compared with TRUE).
+// A case unchanged since before the period (`updated_at` moves with every change a case's
+// timeline records: src/workflow/context.ts) is, at every point of it, what its row says now:
+// counted by its row, without reading its timeline. It was created before the period too: said
+// so that the planner may start from `cases_created_idx` when few cases are that old.
+// Parameters: from, from[, queue].
+const QUIET_OPEN = (queue: string) => `SELECT count(*) AS n FROM cases WHERE open = TRUE AND updated_at < ? AND created_at < ?${queue}`;
+const QUIET_OPEN_ALL = QUIET_OPEN('');
+const QUIET_OPEN_IN_QUEUE = QUIET_OPEN(' AND queue_id = ?');
+const QUIET_OPEN_IDS = (queue: string) => `SELECT id FROM cases WHERE open = TRUE AND updated_at < ? AND created_at < ?${queue} ORDER BY id`;
+const QUIET_OPEN_IDS_ALL = QUIET_OPEN_IDS('');
+const QUIET_OPEN_IDS_IN_QUEUE = QUIET_OPEN_IDS(' AND queue_id = ?');
+// The cases changed in or after the period and created before its last point, a page at a
+// time in id order. Parameters: from, up to, after id, page size.
+const CHANGED = `SELECT id, created_at, queue_id, workflow, workflow_version FROM cases
+       WHERE updated_at >= ? AND created_at < ? AND id > ? ORDER BY id LIMIT ?`;
+// The entries that move a case in or out of the backlog, of the `n` cases of one page.
+const CHANGES = (n: number) => `SELECT case_id, type, at, data FROM case_events
+     WHERE case_id IN (${'?, '.repeat(n - 1)}?)
+       AND type IN ('case.routed', 'case.transitioned', 'case.escalated', 'case.transferred')
+     ORDER BY case_id, id`;
 // Parameters: from, to.
 const ESCALATIONS = `SELECT case_id, at, data FROM case_events WHERE type = 'case.escalated' AND at >= ? AND at < ? ORDER BY at, id`;
-
-/** An interval in which a case was open (and in one queue): it counts at points p with start < p ≤ end. */
-interface Stretch {
-  caseId: number;
-  start: number;
-  end: number;
-}
 
 /** Where each bucket's backlog is measured: just before its end, or now for the running bucket. */
 function measurePoints(buckets: readonly Bucket[], now: number): number[] {
   return buckets.map((b) => (b.end > now ? now + 1 : b.end));
 }
 
-async function openStretches(tx: Handle, services: Services, q: DashboardQuery, upTo: number): Promise<Stretch[]> {
-  const candidates = await all<CandidateRow>(tx, CANDIDATES, [upTo, q.from]);
-  if (candidates.length === 0) return [];
-  const events = new Map<number, EventRow[]>();
-  for (const row of await all<EventRow>(tx, CANDIDATE_EVENTS, [upTo, q.from])) {
-    const list = events.get(row.case_id) ?? [];
-    list.push(row);
-    events.set(row.case_id, list);
+/** The index of the first of the ascending `points` above `at` (points.length when none is). */
+function firstAbove(points: readonly number[], at: number): number {
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (points[mid]! > at) hi = mid;
+    else lo = mid + 1;
   }
+  return lo;
+}
+
+/**
+ * Counts, at each of the ascending `points`, the cases open then (in the queue, with one),
+ * by replaying each changed case's timeline; `onStretch` hears every interval a case counted in.
+ */
+async function replayChanged(tx: Handle, services: Services, q: DashboardQuery, points: readonly number[], onStretch: (caseId: number, start: number, end: number) => void): Promise<void> {
+  const upTo = points[points.length - 1]!;
   const categories = new Map<string, Record<string, string>>();
   const categoryOf = (workflow: string, version: number, state: string): string | undefined => {
     const key = `${workflow}@${version}`;
@@ -87,62 +103,94 @@ async function openStretches(tx: Handle, services: Services, q: DashboardQuery, 
     return states[state];
   };
 
-  const out: Stretch[] = [];
-  for (const c of candidates) {
-    const list = (events.get(c.id) ?? []).map((e) => ({ ...e, parsed: json<Record<string, unknown>>(e.data) }));
-    const first = list.find((e) => e.type !== 'case.transitioned');
-    const initialQueue =
-      first?.type === 'case.routed' && typeof first.parsed.queue === 'string'
-        ? first.parsed.queue
-        : typeof first?.parsed.fromQueue === 'string'
-          ? first.parsed.fromQueue
-          : c.queue_id;
-    const def = services.definitions.workflow(c.workflow, c.workflow_version).definition;
-    let open = isOpenCategory(def.states[def.initial]!.category);
-    let queue = initialQueue;
-    let since = c.created_at;
-    const counts = () => open && (q.queue === null || queue === q.queue);
-    let counting = counts();
-    const change = (at: number) => {
-      const next = counts();
-      if (next === counting) return;
-      if (counting) out.push({ caseId: c.id, start: since, end: at });
-      else since = at;
-      counting = next;
-    };
-    for (const e of list) {
-      if (e.at >= upTo) break;
-      if (e.type === 'case.transitioned' && typeof e.parsed.to === 'string') {
-        const category = categoryOf(c.workflow, c.workflow_version, e.parsed.to);
-        if (category) open = isOpenCategory(category as Parameters<typeof isOpenCategory>[0]);
-      } else if ((e.type === 'case.escalated' || e.type === 'case.transferred') && typeof e.parsed.queue === 'string') {
-        queue = e.parsed.queue;
-      } else continue;
-      change(e.at);
+  let after = 0;
+  for (;;) {
+    const size = LONG_READS.idsPerPage;
+    const page = await all<CandidateRow>(tx, CHANGED, [q.from, upTo, after, size]);
+    if (page.length === 0) return;
+    after = page[page.length - 1]!.id;
+    const events = new Map<number, EventRow[]>();
+    const ids = page.map((c) => c.id);
+    for (const row of await all<EventRow>(tx, CHANGES(ids.length), ids)) {
+      const list = events.get(row.case_id);
+      if (list) list.push(row);
+      else events.set(row.case_id, [row]);
     }
-    if (counting) out.push({ caseId: c.id, start: since, end: Infinity });
+    for (const c of page) {
+      const list = (events.get(c.id) ?? []).map((e) => ({ type: e.type, at: e.at, parsed: json<Record<string, unknown>>(e.data) }));
+      const first = list.find((e) => e.type !== 'case.transitioned');
+      const initialQueue =
+        first?.type === 'case.routed' && typeof first.parsed.queue === 'string'
+          ? first.parsed.queue
+          : typeof first?.parsed.fromQueue === 'string'
+            ? first.parsed.fromQueue
+            : c.queue_id;
+      const def = services.definitions.workflow(c.workflow, c.workflow_version).definition;
+      let open = isOpenCategory(def.states[def.initial]!.category);
+      let queue = initialQueue;
+      let since = c.created_at;
+      const counts = () => open && (q.queue === null || queue === q.queue);
+      let counting = counts();
+      const change = (at: number) => {
+        const next = counts();
+        if (next === counting) return;
+        if (counting) onStretch(c.id, since, at);
+        else since = at;
+        counting = next;
+      };
+      for (const e of list) {
+        if (e.at >= upTo) break;
+        if (e.type === 'case.transitioned' && typeof e.parsed.to === 'string') {
+          const category = categoryOf(c.workflow, c.workflow_version, e.parsed.to);
+          if (category) open = isOpenCategory(category as Parameters<typeof isOpenCategory>[0]);
+        } else if ((e.type === 'case.escalated' || e.type === 'case.transferred') && typeof e.parsed.queue === 'string') {
+          queue = e.parsed.queue;
+        } else continue;
+        change(e.at);
+      }
+      if (counting) onStretch(c.id, since, Infinity);
+    }
+    if (page.length < size) return;
+    await breathe(tx);
   }
-  return out;
 }
 
-/** Open cases at the end of each bucket; `idsAt` also collects the case ids of one bucket. Inside the caller's read (`tx`). */
+/**
+ * Open cases at the end of each bucket; `idsAt` also collects the case ids of one bucket. Inside
+ * the caller's read (`tx`). The cases unchanged since before the period are counted by their
+ * rows in one statement; the others are replayed from their timelines a page at a time, so
+ * memory stays flat however many cases the period holds.
+ */
 export async function backlog(tx: Handle, services: Services, q: DashboardQuery, idsAt?: number): Promise<Series & { caseIds: number[] }> {
   const now = services.clock.now();
-  const all = bucketsOf(q);
-  const unit = all.unit;
-  const buckets = all.buckets.filter((b) => b.start <= now);
+  const period = bucketsOf(q);
+  const unit = period.unit;
+  const buckets = period.buckets.filter((b) => b.start <= now);
+  if (buckets.length === 0) return { unit, points: [], caseIds: [] };
   const points = measurePoints(buckets, now);
-  const counts = new Array<number>(buckets.length).fill(0);
+  // Cases counted from each point on: +1 where a stretch starts counting, −1 after its last point.
+  const steps = new Array<number>(points.length + 1).fill(0);
   const caseIds = new Set<number>();
-  const last = points.length ? Math.max(...points) : q.to;
-  for (const s of await openStretches(tx, services, q, last)) {
-    points.forEach((p, i) => {
-      if (s.start < p && p <= s.end) {
-        counts[i]!++;
-        if (i === idsAt) caseIds.add(s.caseId);
-      }
-    });
+
+  const quietParams = q.queue === null ? [q.from, q.from] : [q.from, q.from, q.queue];
+  const quiet = await get<{ n: number | string }>(tx, q.queue === null ? QUIET_OPEN_ALL : QUIET_OPEN_IN_QUEUE, quietParams);
+  steps[0]! += Number(quiet?.n ?? 0);
+  if (idsAt !== undefined) {
+    for (const r of await all<{ id: number }>(tx, q.queue === null ? QUIET_OPEN_IDS_ALL : QUIET_OPEN_IDS_IN_QUEUE, quietParams)) caseIds.add(r.id);
   }
+
+  await replayChanged(tx, services, q, points, (caseId, start, end) => {
+    // The points p with start < p ≤ end.
+    const first = firstAbove(points, start);
+    const after = end === Infinity ? points.length : firstAbove(points, end);
+    if (first >= after) return;
+    steps[first]!++;
+    steps[after]!--;
+    if (idsAt !== undefined && first <= idsAt && idsAt < after) caseIds.add(caseId);
+  });
+
+  let open = 0;
+  const counts = points.map((_, i) => (open += steps[i]!));
   return { unit, points: buckets.map((bucket, i) => ({ bucket, value: counts[i]! })), caseIds: [...caseIds].sort((a, b) => a - b) };
 }
 

@@ -9,7 +9,7 @@
  * that moment, before any escalation a breach causes).
  */
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
-import type { Handle } from '../db/store/index.js';
+import { breathe, LONG_READS, type Handle } from '../db/store/index.js';
 import { inChunks, json } from '../db/store/rows.js';
 
 export type SlaOutcomeKind = 'met' | 'missed';
@@ -37,15 +37,25 @@ interface Row {
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : UNKNOWN);
 
-/** Every met and missed outcome recorded in [from, to), in timeline order: the same SQL on both dialects. */
+/** Every met and missed outcome recorded in [from, to), in timeline order: the same SQL on both dialects, a page (LONG_READS) at a time. */
 export async function readSlaOutcomes(q: Handle, from: number, to: number): Promise<SlaOutcome[]> {
-  const rows = await q.all<Row>(
-    sql`SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.breached' AND at >= ${from} AND at < ${to}
-        UNION ALL
-        SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.fulfilled' AND at >= ${from} AND at < ${to}
-        ORDER BY at, id`,
-  );
-  return outcomesOf(rows);
+  const out: SlaOutcome[] = [];
+  let after = [from - 1, 0];
+  for (;;) {
+    const [at, id] = after;
+    const size = LONG_READS.rowsPerPage;
+    const rows = await q.all<Row>(
+      sql`SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.breached' AND at >= ${from} AND at < ${to} AND (at, id) > (${at}, ${id})
+          UNION ALL
+          SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.fulfilled' AND at >= ${from} AND at < ${to} AND (at, id) > (${at}, ${id})
+          ORDER BY at, id LIMIT ${size}`,
+    );
+    for (const outcome of outcomesOf(rows)) out.push(outcome);
+    if (rows.length < size) return out;
+    const last = rows[rows.length - 1]!;
+    after = [Number(last.at), Number(last.id)];
+    await breathe(q);
+  }
 }
 
 function outcomesOf(rows: readonly Row[]): SlaOutcome[] {
@@ -88,6 +98,7 @@ export async function assigneesAt(tx: Handle, outcomes: readonly { eventId: numb
       list.push({ id: e.id, assignee: e.type === 'case.assigned' && typeof id === 'number' ? id : null });
       history.set(e.caseId, list);
     }
+    await breathe(tx);
   }
   const out = new Map<number, number | null>();
   for (const o of outcomes) {

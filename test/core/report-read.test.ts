@@ -2,6 +2,7 @@
  * `store.report`: a long read in one snapshot that does not hold the rest of the work up. On
  * SQLite it reads on a read-only connection of its own and lets the event loop run between its
  * statements (`breathe`), so that a write goes through meanwhile; on PostgreSQL it is a read.
+ * And what it reads page by page (LONG_READS) loses no row at a page's edge.
  */
 import Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
@@ -12,6 +13,8 @@ import type { Db } from '../../src/db/client.js';
 import * as schema from '../../src/db/schema/index.js';
 import { breathe, LONG_READS, type Handle } from '../../src/db/store/index.js';
 import { sqliteStore } from '../../src/db/store/sqlite.js';
+import { firstResponseTime } from '../../src/dashboard/durations.js';
+import { readSlaOutcomes } from '../../src/reports/sla-outcomes.js';
 import { ADMIN, createHarness, standardQueues, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -36,6 +39,23 @@ async function letEventLoopRun(fn: () => Promise<void>): Promise<boolean> {
   await fn();
   return ran;
 }
+
+describe('a long read page by page (LONG_READS)', () => {
+  it('reads every row when many share an instant: SLA outcomes and first responses, pages of one', async () => {
+    const cases = [await intake('One'), await intake('Two'), await intake('Three')];
+    const at = Date.parse('2026-03-02T12:00:00Z');
+    for (const c of cases) {
+      await h.run("INSERT INTO case_events (case_id, type, at, actor_type, data) VALUES (?, 'sla.breached', ?, 'system', ?)", c.id, at, JSON.stringify({ metric: 'resolution', policy: 'standard', queue: 'general' }));
+      await h.run('UPDATE cases SET first_response_at = ? WHERE id = ?', at, c.id);
+    }
+    Object.assign(LONG_READS, { rowsPerPage: 1, idsPerPage: 1 });
+    const outcomes = await h.services.store.report((q) => readSlaOutcomes(q, at, at + 1));
+    expect(outcomes.map((o) => o.caseId)).toEqual(cases.map((c) => c.id));
+    const period = { from: at, to: at + 1, queue: null, zone: 'UTC' };
+    const responses = await h.services.store.report((q) => firstResponseTime(q, h.services, period));
+    expect(responses.rows.map((r) => r.caseId)).toEqual(cases.map((c) => c.id));
+  });
+});
 
 describe('store.report', () => {
   it('reads one snapshot while a write commits between its statements, without waiting for it', async () => {
