@@ -15,9 +15,11 @@
  *   answer (firstResponse or nextResponse counting), oldest unanswered first.
  * Lists are capped at `listLimit` entries; counts are always complete.
  *
- * On the storage port, in one read (inside `createReport`'s write, the write's snapshot): the
- * builder and standard SQL, the same on both dialects, except the at-risk timers' index scan
- * (sqlite.ts / pg.ts: SQLite is told the partial expression index, PostgreSQL finds it).
+ * On the storage port, in one `store.report` (a snapshot that other requests run beside, on
+ * SQLite a read-only connection of its own; `createReport` stores the result in a write of its
+ * own after): the builder and standard SQL, the same on both dialects, except the at-risk
+ * timers' index scan (sqlite.ts / pg.ts: SQLite is told the partial expression index,
+ * PostgreSQL finds it).
  */
 import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
@@ -151,12 +153,12 @@ class Tally {
 }
 
 /**
- * The report for [from, to): in the write or read in progress, else in a read of its own (one
- * snapshot) — under the long work's statement limit (DATABASE_REPORT_TIMEOUT_MS), not a
- * request's, for the rest of that transaction.
+ * The report for [from, to): in the write or read in progress, else in a report of its own (one
+ * snapshot, `store.report`) — under the long work's statement limit (DATABASE_REPORT_TIMEOUT_MS),
+ * not a request's, for the rest of that transaction.
  */
 export function buildReport(services: Services, options: ReportOptions): Promise<ReportSummary> {
-  return services.store.read(async (q) => {
+  return services.store.report(async (q) => {
     await allowLongStatements(q, services.reports.statementTimeoutMs);
     return reportIn(q, services, options);
   });
@@ -186,8 +188,9 @@ async function reportIn(q: Handle, services: Services, options: ReportOptions): 
     if (o.outcome === 'met') met++;
   }
 
-  const breachRows = await events('sla.breached');
-  const listedBreaches = breachRows.slice(0, listLimit);
+  // Counted in SQL, listed up to the limit: a period of a million breaches is not read whole.
+  const breachCount = Number((await q.get<{ n: number | string }>(sql`SELECT count(*) AS n FROM case_events WHERE type = 'sla.breached' AND at >= ${from} AND at < ${to}`))!.n);
+  const listedBreaches = await events('sla.breached').limit(listLimit);
   const holders = await assigneesAt(q, listedBreaches.map((r) => ({ eventId: r.id, caseId: r.caseId })));
   const names = await staffNames(q, [...holders.values()].filter((id): id is number => id !== null));
   const warnings = (await q.get<{ n: number }>(sql`SELECT count(*) AS n FROM case_events WHERE type = 'sla.warning' AND at >= ${from} AND at < ${to}`))!.n;
@@ -206,13 +209,13 @@ async function reportIn(q: Handle, services: Services, options: ReportOptions): 
     timezone: options.timezone ?? services.reports.timezone,
     atRiskHours,
     totals: {
-      breaches: breachRows.length,
+      breaches: breachCount,
       warnings,
       escalations: escalationRows.length,
       atRisk: atRisk.length,
       met,
-      missed: breachRows.length,
-      attainment: percent(met, breachRows.length),
+      missed: breachCount,
+      attainment: percent(met, breachCount),
     },
     breaches: listedBreaches.map((r) => ({
       caseId: caseRef(r.caseId),

@@ -44,10 +44,9 @@ function checkPeriod(options: ReportOptions): void {
   }
 }
 
-/** Builds, renders and stores the report in `q`'s transaction, its delivery queued with it. */
-async function createReportIn(q: Handle, services: Services, options: CreateReportOptions): Promise<ReportRow> {
+/** Renders and stores a built report in `q`'s transaction, its delivery queued with it. */
+async function storeReportIn(q: Handle, services: Services, options: CreateReportOptions, summary: ReportSummary): Promise<ReportRow> {
   const now = services.clock.now();
-  const summary = await buildReport(services, options);
   const wantsDelivery = (options.deliver ?? true) && services.mailer !== null;
   const recipients = wantsDelivery ? await reportRecipients(q) : [];
   const [row] = await q.db
@@ -69,9 +68,14 @@ async function createReportIn(q: Handle, services: Services, options: CreateRepo
   return row!;
 }
 
-export function createReport(services: Services, options: CreateReportOptions): Promise<ReportRow> {
+/**
+ * Builds the report (`buildReport`: a snapshot that other requests run beside), then stores it
+ * in a short write: a long period on a large desk holds no write transaction while it is read.
+ */
+export async function createReport(services: Services, options: CreateReportOptions): Promise<ReportRow> {
   checkPeriod(options);
-  return services.store.write((q) => createReportIn(q, services, options));
+  const summary = await buildReport(services, options);
+  return services.store.write((q) => storeReportIn(q, services, options, summary));
 }
 
 /** Queues the report's delivery again (after a failure, or to send it once more). */
@@ -98,25 +102,28 @@ export interface ScheduledReportOptions {
   at?: number;
 }
 
+/** Where the last scheduled report's period ended; null before the first. */
+async function lastScheduledEnd(q: Handle): Promise<number | null> {
+  const reports = q.tables.slaReports;
+  const [last] = await q.db.select({ end: reports.periodEnd }).from(reports).where(eq(reports.trigger, 'schedule')).orderBy(desc(reports.periodEnd)).limit(1);
+  return last ? Number(last.end) : null;
+}
+
 /**
  * The cron job: a report for the period since the last scheduled one; null if no time passed.
- * Reading the last period and storing the new report happen in one transaction, so two
- * processes firing at once cannot report the same period twice.
+ * The report is built outside any write (`buildReport`), then stored in a write that reads the
+ * last period again: when another process stored one meanwhile (two processes firing at once),
+ * this one stores nothing and answers null, so no period is reported twice.
  */
 export async function runScheduledReport(services: Services, options: ScheduledReportOptions = {}): Promise<ReportRow | null> {
   const { at, ...reportOptions } = options;
   const now = at ?? services.clock.now();
-  const report = await services.store.write(async (q) => {
-    const reports = q.tables.slaReports;
-    const [last] = await q.db
-      .select({ end: reports.periodEnd })
-      .from(reports)
-      .where(eq(reports.trigger, 'schedule'))
-      .orderBy(desc(reports.periodEnd))
-      .limit(1);
-    const from = last?.end ?? now - DAY_MS;
-    return from >= now ? null : createReportIn(q, services, { ...reportOptions, from, to: now, trigger: 'schedule' });
-  });
+  const lastEnd = await services.store.query(lastScheduledEnd);
+  const from = lastEnd ?? now - DAY_MS;
+  if (from >= now) return null;
+  const reportOf = { ...reportOptions, from, to: now, trigger: 'schedule' as const };
+  const summary = await buildReport(services, reportOf);
+  const report = await services.store.write(async (q) => ((await lastScheduledEnd(q)) === lastEnd ? storeReportIn(q, services, reportOf, summary) : null));
   if (report) {
     services.logger.info('SLA report built', { id: report.id, from: new Date(report.periodStart).toISOString(), to: new Date(now).toISOString(), delivery: report.deliveryState });
   }

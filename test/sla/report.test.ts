@@ -89,6 +89,14 @@ describe('the report for a seeded history', () => {
     ]);
   });
 
+  it('caps its lists, never its counts', async () => {
+    const r = await buildReport(d.h.services, { ...period, listLimit: 1 });
+    expect(r.totals).toMatchObject({ breaches: 3, escalations: 2, missed: 3, attainment: 50 });
+    expect(r.breaches.map((b) => [b.caseId, b.metric])).toEqual([[ids.C, 'firstResponse']]);
+    expect(r.escalations).toHaveLength(1);
+    expect(r.escalationReasons).toEqual([{ reason: 'SLA breached', count: 2 }]);
+  });
+
   it('counts only what happened inside [from, to)', async () => {
     const r = await buildReport(d.h.services, { from: Date.parse(berlin('2026-03-03T10:00')), to: period.to });
     expect(r.totals).toMatchObject({ breaches: 2, warnings: 0, escalations: 1, met: 0, missed: 2, attainment: 0 });
@@ -201,6 +209,16 @@ describe('the scheduled report', () => {
     d.h.clock.set(berlin('2026-03-04T07:00'));
     const second = (await runScheduledReport(d.h.services))!;
     expect([second.periodStart, second.periodEnd]).toEqual([first.periodEnd, Date.parse(berlin('2026-03-04T07:00'))]);
+  });
+
+  // On PostgreSQL several instances take turns by the tick's claim (job_runs: test/postgres/instances.test.ts).
+  it.runIf(process.env.CASEBOOK_TEST_DATABASE !== 'postgres')('reports a period once when two runs fire at once: the one that stores second stores nothing', async () => {
+    d.h.clock.set(berlin('2026-03-05T07:00'));
+    const runs = await Promise.all([runScheduledReport(d.h.services), runScheduledReport(d.h.services)]);
+    expect(runs.filter((r) => r !== null).map((r) => [r!.periodStart, r!.periodEnd])).toEqual([[Date.parse(berlin('2026-03-04T07:00')), Date.parse(berlin('2026-03-05T07:00'))]]);
+    expect(runs.filter((r) => r === null)).toHaveLength(1);
+    const stored = await d.h.all<{ n: number }>("SELECT count(*) AS n FROM sla_reports WHERE trigger = 'schedule' AND period_end = ?", Date.parse(berlin('2026-03-05T07:00')));
+    expect(Number(stored[0]!.n)).toBe(1);
   });
 });
 
