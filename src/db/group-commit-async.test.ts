@@ -11,7 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/support/harness.js';
 import { openDatabase, type Db } from './client.js';
 import { faultsOf } from './faults.js';
-import { GROUP_SLICE_MS, groupCommit, groupCommitAsync, groupCommitStats, UnitAwaitedIoError } from './group-commit.js';
+import { BACKGROUND_GIVES_WAY_MS, BACKGROUND_SLICE_MS, inGroupOrder, REQUESTS_WITHIN_MS } from './group-commit-async.js';
+import { backgroundSliceMs, GROUP_SLICE_MS, groupCommit, groupCommitAsync, groupCommitStats, UnitAwaitedIoError, type Unit } from './group-commit.js';
 
 let open: { close(): void }[] = [];
 afterEach(() => {
@@ -225,5 +226,39 @@ describe('groupCommitAsync', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('background units (the outbox drain: store `inBackground`)', () => {
+  it('give way: a unit queued after them runs first, and they keep their own order', async () => {
+    const { db, file } = database();
+    const background = ['b1', 'b2', 'b3', 'b4'].map((v) => groupCommitAsync(db, insert(db, v), { background: true }));
+    const request = groupCommitAsync(db, insert(db, 'request'));
+    await Promise.all([...background, request]);
+    expect(committed(file)).toEqual(['request', 'b1', 'b2', 'b3', 'b4']);
+  });
+
+  it('run in short slices while requests write: BACKGROUND_SLICE_MS for REQUESTS_WITHIN_MS after a unit other than a background one', async () => {
+    const { db } = database();
+    await groupCommitAsync(db, insert(db, 'drain'), { background: true });
+    expect(backgroundSliceMs(db, 10)).toBe(10); // only background work so far
+    await groupCommitAsync(db, insert(db, 'request'));
+    const after = performance.now();
+    expect(backgroundSliceMs(db, 10, after)).toBe(BACKGROUND_SLICE_MS);
+    expect(backgroundSliceMs(db, 10, after + REQUESTS_WITHIN_MS)).toBe(10);
+    expect(backgroundSliceMs(db, 1, after)).toBe(1); // never longer than the caller's own
+  });
+
+  it('wait at most BACKGROUND_GIVES_WAY_MS: then they take their place in the order the units came', () => {
+    const unit = (name: string, background?: number): Unit => Object.assign({ fn: () => undefined, resolve: () => undefined, reject: () => undefined, async: true as const, background }, { name });
+    const names = (units: Unit[]) => units.map((u) => (u as Unit & { name: string }).name);
+    const now = 1_000;
+    const queue = [unit('old', now - BACKGROUND_GIVES_WAY_MS), unit('young', now - 1), unit('request'), unit('young2', now), unit('request2')];
+    expect(names(inGroupOrder(queue, now))).toEqual(['old', 'request', 'request2', 'young', 'young2']);
+    // Nothing to move: the queue as it is.
+    const plain = [unit('request'), unit('young', now)];
+    expect(inGroupOrder(plain, now)).toBe(plain);
+    const onlyBackground = [unit('b1', now), unit('b2', now)];
+    expect(inGroupOrder(onlyBackground, now)).toBe(onlyBackground);
   });
 });

@@ -102,10 +102,49 @@ async function runAsyncUnit(db: Db, committer: Committer, unit: Unit, alone: boo
   }
 }
 
+/** Requests wrote within this long: background units and the drain run in BACKGROUND_SLICE_MS slices. */
+export const REQUESTS_WITHIN_MS = 100;
+/** The slice of background work while requests write: what a request's turn waits for it at most. */
+export const BACKGROUND_SLICE_MS = 2;
+
+/** The slice of background work on `committer`'s connection now: BACKGROUND_SLICE_MS while requests write, else `normalMs`. */
+export function sliceWhileRequestsWrite(committer: Committer, normalMs: number, now = performance.now()): number {
+  return now - committer.lastForeground < REQUESTS_WITHIN_MS ? Math.min(normalMs, BACKGROUND_SLICE_MS) : normalMs;
+}
+
+/** How long a background unit gives way to the others before it takes its place in the order the units came. */
+export const BACKGROUND_GIVES_WAY_MS = 50;
+
+/**
+ * The queued units in the order a group takes them: the others (and background units that
+ * waited BACKGROUND_GIVES_WAY_MS) first, then the other background units, each in the order
+ * they came. The queue itself unchanged when nothing is to move.
+ */
+export function inGroupOrder(units: Unit[], now = performance.now()): Unit[] {
+  let first: Unit[] | null = null;
+  let after: Unit[] | null = null;
+  let moves = false;
+  for (let i = 0; i < units.length; i++) {
+    const unit = units[i]!;
+    const givesWay = unit.background !== undefined && now - unit.background < BACKGROUND_GIVES_WAY_MS;
+    if (after === null) {
+      if (givesWay) {
+        first = units.slice(0, i);
+        after = [unit];
+      }
+    } else if (givesWay) after.push(unit);
+    else {
+      first!.push(unit);
+      moves = true;
+    }
+  }
+  return moves ? [...first!, ...after!] : units;
+}
+
 /** flush() for a queue holding async units: one transaction, its callers answered, the rest next turn. */
 export async function flushAsync(db: Db, committer: Committer, schedule: (db: Db, committer: Committer) => void): Promise<void> {
   committer.busy = true;
-  const units = committer.queue.splice(0);
+  const units = inGroupOrder(committer.queue.splice(0));
   committer.asyncQueued = 0;
   try {
     const left = units.length === 1 ? await runAloneAsync(db, committer.stats, committer, units[0]!) : await runGroupAsync(db, committer, units);
@@ -173,8 +212,10 @@ async function runGroupAsync(db: Db, committer: Committer, units: Unit[]): Promi
   startStaging(db);
   stats.groups++;
   const started = performance.now();
+  // Background units (last in the group: inGroupOrder) stop at the shorter slice while requests write.
+  const backgroundMs = sliceWhileRequestsWrite(committer, sliceMs);
   for (let i = 0; i < units.length; i++) {
-    if (i > 0 && performance.now() - started >= sliceMs) {
+    if (i > 0 && performance.now() - started >= (units[i]!.background === undefined ? sliceMs : backgroundMs)) {
       left = units.slice(i);
       units = units.slice(0, i);
       break;

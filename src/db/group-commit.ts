@@ -31,11 +31,17 @@
  * `groupCommitAsync(db, fn)` queues an async unit (the storage port, src/db/store): a group
  * holding one runs in group-commit-async.ts, awaiting each unit before the next; such a unit
  * must await only the database, or it fails with UnitAwaitedIoError.
+ * A unit queued as `background` (the outbox drain's writes: src/db/store/sqlite.ts
+ * `inBackground`) gives way: a group takes the other units first, in the order they came, and
+ * then the background ones, unless one has waited BACKGROUND_GIVES_WAY_MS — so a request's write
+ * does not queue behind the many units a drain working through a backlog keeps queued, and the
+ * drain still gets its turn under a steady load of requests. While requests write, background
+ * units also run in shorter slices (BACKGROUND_SLICE_MS, `backgroundSliceMs`), as the drain does.
  */
 import { afterWrite, beforeWrite, inSavepoint, writeEnded, type Db, type Sqlite } from './client.js';
 import { statement } from './fast.js';
 import { beginImmediate } from './begin.js';
-import { flushAsync, inSavepointAsync, nestedRefusal } from './group-commit-async.js';
+import { flushAsync, inSavepointAsync, nestedRefusal, sliceWhileRequestsWrite } from './group-commit-async.js';
 import { commitGroup, recordFailure } from './group-outcomes.js';
 import { secureDeletesOff } from './search-secure-delete.js';
 import { leaveStaged, stagingEnded, startStaging } from './search-staging.js';
@@ -51,6 +57,8 @@ export interface Unit {
   reject: (error: unknown) => void;
   /** An async unit (groupCommitAsync): its promise is awaited before the next unit starts. */
   async?: true;
+  /** A background unit: when it was queued (performance.now()); it gives way to the others (group-commit-async.ts `inGroupOrder`). */
+  background?: number;
 }
 
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -83,6 +91,18 @@ export interface Committer {
   open: number;
   /** The last number `open` took. */
   serial: number;
+  /** When a unit other than a background one was last queued (performance.now()): requests are writing. */
+  lastForeground: number;
+}
+
+/**
+ * The slice background work on this connection runs in now: BACKGROUND_SLICE_MS while
+ * requests write (a unit other than a background one queued within REQUESTS_WITHIN_MS), else
+ * `normalMs` — a drain working through a backlog goes at full speed when nobody waits for it.
+ */
+export function backgroundSliceMs(db: Db, normalMs: number, now = performance.now()): number {
+  const committer = committers.get(db.$client);
+  return committer ? sliceWhileRequestsWrite(committer, normalMs, now) : normalMs;
 }
 
 const committers = new WeakMap<Sqlite, Committer>();
@@ -102,6 +122,7 @@ function committerOf(sqlite: Sqlite): Committer {
       armed: false,
       open: 0,
       serial: 0,
+      lastForeground: -Infinity,
     };
     committers.set(sqlite, committer);
   }
@@ -151,6 +172,7 @@ export function groupCommit<T>(db: Db, fn: () => T): Promise<T> {
     }
   }
   const committer = committerOf(sqlite);
+  committer.lastForeground = performance.now();
   return new Promise<T>((resolve, reject) => {
     committer.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
     schedule(db, committer);
@@ -270,9 +292,10 @@ function runGroup(db: Db, committer: Committer, units: Unit[]): { rest: Unit[]; 
  * queued in the same turn (sync ones included, in order); resolves after COMMIT. Called
  * inside an async unit, `fn` runs at once in a savepoint of its transaction. `queue`: the
  * transaction open now is not the caller's (another request's read, src/db/store/sqlite.ts),
- * so `fn` waits for the turn's group, which begins after that read has ended.
+ * so `fn` waits for the turn's group, which begins after that read has ended. `background`:
+ * the unit gives way to the others (`inGroupOrder`, group-commit-async.ts).
  */
-export function groupCommitAsync<T>(db: Db, fn: () => Promise<T>, options?: { queue: true }): Promise<T> {
+export function groupCommitAsync<T>(db: Db, fn: () => Promise<T>, options?: { queue?: true; background?: true }): Promise<T> {
   const sqlite = db.$client;
   if (sqlite.inTransaction && !options?.queue) {
     const refused = nestedRefusal(sqlite, committers.get(sqlite), 'async');
@@ -280,7 +303,10 @@ export function groupCommitAsync<T>(db: Db, fn: () => Promise<T>, options?: { qu
   }
   const committer = committerOf(sqlite);
   return new Promise<T>((resolve, reject) => {
-    committer.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, async: true });
+    const unit: Unit = { fn, resolve: resolve as (value: unknown) => void, reject, async: true };
+    if (options?.background) unit.background = performance.now();
+    else committer.lastForeground = performance.now();
+    committer.queue.push(unit);
     committer.asyncQueued++;
     schedule(db, committer);
   });

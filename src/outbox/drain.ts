@@ -11,11 +11,14 @@
  * Items whose handler names a lane (receivers outside the process: lanes.ts) are claimed in
  * the same write when their lane and target have a free slot, and started without the wave
  * waiting for them.
- * A group commit does at most `GROUP_SLICE_MS` of work per turn; between waves, once
+ * A drain other than a command's settle writes as background work (`inBackground`): on SQLite
+ * its units give way to requests' in the group commit, so a request does not queue behind a
+ * backlog's waves. A group commit does at most `GROUP_SLICE_MS` of work per turn; between waves, once
  * `SLICE_MS` has passed since the last pause, the drain yields (setImmediate) so requests are
- * served, and it stops between waves when its `signal` is aborted (shutdown).
+ * served — a background drain after 2 ms instead while requests write (`backgroundSlice`) —
+ * and it stops between waves when its `signal` is aborted (shutdown).
  */
-import type { Store } from '../db/store/index.js';
+import { backgroundSlice, inBackground, type Store } from '../db/store/index.js';
 import { PROCESS_ID } from '../process-identity.js';
 import type { Services } from '../services.js';
 import { outboxQueue } from './dialect.js';
@@ -80,11 +83,30 @@ export function laneTypes(handlers: ReadonlyMap<string, OutboxHandler>): string 
   return types;
 }
 
+/**
+ * The services with `inBackground`'s store: a drain's writes give way to requests' (SQLite's
+ * group commit). Everything else is read through to the services themselves (their prototype),
+ * so what is set on them later (a mailer, the mailboxes) is seen.
+ */
+const backgroundOf = new WeakMap<Services, Services>();
+function inBackgroundServices(services: Services): Services {
+  let background = backgroundOf.get(services);
+  if (!background) {
+    const store = inBackground(services.store);
+    background = store === services.store ? services : (Object.create(services, { store: { value: store, enumerable: true } }) as Services);
+    backgroundOf.set(services, background);
+  }
+  return background;
+}
+
 export async function drainOutbox(
-  services: Services,
+  requested: Services,
   handlers: ReadonlyMap<string, OutboxHandler>,
   options: DrainOptions = {},
 ): Promise<DrainResult> {
+  // A settle performs its command's effects: its writes are the request's. Every other drain is
+  // background work, and its claims and items' writes give way to requests'.
+  const services = options.caseId === undefined ? inBackgroundServices(requested) : requested;
   const { store } = services;
   const queue = outboxQueue(store.dialect);
   const result: DrainResult = { done: 0, failed: 0 };
@@ -207,7 +229,7 @@ export async function drainOutbox(
   let skippedUntil: number | undefined;
   const waves = async (): Promise<void> => {
     while (performed < limit * ROUNDS) {
-      if (performance.now() - sliceStart >= SLICE_MS) {
+      if (performance.now() - sliceStart >= (options.caseId === undefined ? backgroundSlice(store, SLICE_MS) : SLICE_MS)) {
         await yieldToLoop();
         sliceStart = performance.now();
       }

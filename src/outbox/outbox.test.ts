@@ -96,6 +96,8 @@ describe('drainOutbox', () => {
     const doneAt = () => (h.db.$client.prepare("SELECT done_at FROM outbox WHERE json_extract(payload, '$.name') = 'a1'").get() as { done_at: number | null }).done_at;
     // The first claims the item; the second (a command's settle) finds it in flight and waits for it.
     const background = drainOutbox(h.services, handlers());
+    // It claims first and starts the item (queued together, a background drain's claim would give way to a settle's).
+    while (!log.includes('start a1')) await new Promise((resolve) => setImmediate(resolve));
     const settle = drainOutbox(h.services, handlers(), { caseId: a! }).then((result) => ({ result, doneWhenReturned: doneAt() }));
     const [first, second] = await Promise.all([background, settle]);
     expect(first.done).toBe(1);

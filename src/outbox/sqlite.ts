@@ -11,7 +11,7 @@
  * right in the wave's unit, each in its savepoint.
  */
 import { inSavepoint } from '../db/client.js';
-import { groupCommitPending } from '../db/group-commit.js';
+import { backgroundSliceMs, groupCommitPending } from '../db/group-commit.js';
 import { sqliteOf, type Handle } from '../db/store/index.js';
 import { SLICE_MS, WAVE } from './limits.js';
 import { handlerMarkedDone, markDone, pendingItemDue, type OutboxItem } from './outbox.js';
@@ -94,6 +94,8 @@ function claimWave(q: Handle, ctx: WaveContext): ClaimedWave {
   const db = sqliteOf(q);
   const s = outboxStatements(db);
   const started = performance.now();
+  // A background drain's work here is cut shorter while requests write (group-commit.ts).
+  const sliceMs = ctx.caseId === undefined ? backgroundSliceMs(db, SLICE_MS) : SLICE_MS;
   const rows = ctx.caseId !== undefined ? s.dueForCase.all(ctx.caseId, ctx.now, ctx.inLanes) : dueItems(db, Math.min(ctx.limit, READ), ctx.now, ctx.inLanes);
   const wave: OutboxItem[] = [];
   const elsewhere: Promise<void>[] = [];
@@ -111,7 +113,7 @@ function claimWave(q: Handle, ctx: WaveContext): ClaimedWave {
       continue;
     }
     // Work done here counts towards the group's time: the rest waits for the next wave.
-    if (here > 0 && performance.now() - started >= SLICE_MS) break;
+    if (here > 0 && performance.now() - started >= sliceMs) break;
     if (here < HERE && performHere(q, ctx, toItem(row))) {
       here++;
     } else if (wave.length < WAVE && claimItem(db, row.id, ctx.now, ctx.owner)) {

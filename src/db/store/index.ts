@@ -7,6 +7,6 @@ export type { Dialect, Handle, Store, StoreDb, Tables } from './store.js';
 export { driverError, isDatabaseTimeout, isRetryable, isUniqueViolation, isUnreachableDatabaseError, sqlState } from './errors.js';
 export { allowLongStatements } from './long-statements.js';
 export { LONG_READS } from './long-reads.js';
-export { breathe, sqliteOf } from './sqlite.js';
+export { backgroundSlice, breathe, inBackground, sqliteOf } from './sqlite.js';
 export { postgresWriteInProgress } from './pg-write.js';
 export { UnitAwaitedIoError } from '../unit-rule.js';

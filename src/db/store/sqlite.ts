@@ -11,7 +11,7 @@ import type { SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { Db, Sqlite } from '../client.js';
 import { statement } from '../fast.js';
-import { groupCommitAsync } from '../group-commit.js';
+import { backgroundSliceMs, groupCommitAsync } from '../group-commit.js';
 import { markYielded, watched } from '../unit-rule.js';
 import { LONG_READS } from './long-reads.js';
 import * as schema from '../schema/index.js';
@@ -52,6 +52,8 @@ function sqliteHandle(db: Db, write: (fn: (q: Handle) => Promise<unknown>) => Pr
 }
 
 const stores = new WeakMap<Store, Db>();
+/** Each SQLite store's store for background work (`inBackground`). */
+const backgrounds = new WeakMap<Store, Store>();
 
 /** The handles of reports on a connection of their own (`store.report`): when each last let the event loop run. */
 const reportSlices = new WeakMap<Handle, number>();
@@ -116,14 +118,15 @@ export function readContextEnabled(): boolean | undefined {
 
 export function sqliteStore(db: Db, options: { close?: boolean } = {}): Store {
   const sqlite = db.$client;
-  const write = <T>(fn: (q: Handle) => Promise<T>): Promise<T> => {
+  const writeAs = (background: boolean) => <T>(fn: (q: Handle) => Promise<T>): Promise<T> => {
     const run = () => fn(handle);
     // Another request's read holds this turn's read transaction (it ends within the turn's
     // microtasks): the write joins the group that begins after it instead of nesting in it.
     // A write inside a read itself still nests, and is refused (group-commit-async.ts).
-    if ((readers.get(sqlite)?.count ?? 0) > 0 && insideRead.getStore() !== sqlite) return groupCommitAsync(db, run, { queue: true });
-    return groupCommitAsync(db, run);
+    if ((readers.get(sqlite)?.count ?? 0) > 0 && insideRead.getStore() !== sqlite) return groupCommitAsync(db, run, background ? { queue: true, background: true } : { queue: true });
+    return groupCommitAsync(db, run, background ? { background: true } : undefined);
   };
+  const write = writeAs(false);
   const handle = sqliteHandle(db, write as (fn: (q: Handle) => Promise<unknown>) => Promise<unknown>);
 
   async function read<T>(fn: (q: Handle) => Promise<T>): Promise<T> {
@@ -196,5 +199,25 @@ export function sqliteStore(db: Db, options: { close?: boolean } = {}): Store {
     },
   };
   stores.set(store, db);
+  // The drain's: the same connection and transactions, its writes queued as background units.
+  const background: Store = { ...store, write: writeAs(true) };
+  stores.set(background, db);
+  backgrounds.set(store, background);
+  backgrounds.set(background, background);
   return store;
+}
+
+/**
+ * The store for background work (the outbox drain working through what is due): on SQLite the
+ * same connection, its writes queued as background units of the group commit, which give way
+ * to the writes of requests (group-commit-async.ts `inGroupOrder`); any other store as it is.
+ */
+export function inBackground(store: Store): Store {
+  return backgrounds.get(store) ?? store;
+}
+
+/** The slice background work on `store` runs in now (SQLite: shorter while requests write, group-commit.ts `backgroundSliceMs`); `normalMs` elsewhere. */
+export function backgroundSlice(store: Store, normalMs: number): number {
+  const db = stores.get(store);
+  return db ? backgroundSliceMs(db, normalMs) : normalMs;
 }
