@@ -11,8 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/support/harness.js';
 import { openDatabase, type Db } from './client.js';
 import { faultsOf } from './faults.js';
-import { BACKGROUND_GIVES_WAY_MS, BACKGROUND_SLICE_MS, inGroupOrder, REQUESTS_WITHIN_MS } from './group-commit-async.js';
-import { backgroundSliceMs, GROUP_SLICE_MS, groupCommit, groupCommitAsync, groupCommitStats, UnitAwaitedIoError, type Unit } from './group-commit.js';
+import { BACKGROUND_GIVES_WAY_MS, BACKGROUND_SHARE, inGroupOrder, REQUESTS_WITHIN_MS } from './group-commit-async.js';
+import { backgroundSliceMs, GROUP_SLICE_MS, groupCommit, groupCommitAsync, groupCommitStats, setGroupSlice, UnitAwaitedIoError, type Unit } from './group-commit.js';
 
 let open: { close(): void }[] = [];
 afterEach(() => {
@@ -238,15 +238,18 @@ describe('background units (the outbox drain: store `inBackground`)', () => {
     expect(committed(file)).toEqual(['request', 'b1', 'b2', 'b3', 'b4']);
   });
 
-  it('run in short slices while requests write: BACKGROUND_SLICE_MS for REQUESTS_WITHIN_MS after a unit other than a background one', async () => {
+  it('run in short slices while requests write: a fifth of the group slice for REQUESTS_WITHIN_MS after a unit other than a background one', async () => {
     const { db } = database();
     await groupCommitAsync(db, insert(db, 'drain'), { background: true });
     expect(backgroundSliceMs(db, 10)).toBe(10); // only background work so far
     await groupCommitAsync(db, insert(db, 'request'));
     const after = performance.now();
-    expect(backgroundSliceMs(db, 10, after)).toBe(BACKGROUND_SLICE_MS);
+    expect(backgroundSliceMs(db, 10, after)).toBe(GROUP_SLICE_MS * BACKGROUND_SHARE);
+    expect(GROUP_SLICE_MS * BACKGROUND_SHARE).toBe(2);
     expect(backgroundSliceMs(db, 10, after + REQUESTS_WITHIN_MS)).toBe(10);
     expect(backgroundSliceMs(db, 1, after)).toBe(1); // never longer than the caller's own
+    setGroupSlice(db, 60_000); // a test's groups that must not be cut: nor is background work
+    expect(backgroundSliceMs(db, 10, after)).toBe(10);
   });
 
   it('wait at most BACKGROUND_GIVES_WAY_MS: then they take their place in the order the units came', () => {

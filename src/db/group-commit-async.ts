@@ -102,14 +102,14 @@ async function runAsyncUnit(db: Db, committer: Committer, unit: Unit, alone: boo
   }
 }
 
-/** Requests wrote within this long: background units and the drain run in BACKGROUND_SLICE_MS slices. */
+/** Requests wrote within this long: background units and the drain run in short slices. */
 export const REQUESTS_WITHIN_MS = 100;
-/** The slice of background work while requests write: what a request's turn waits for it at most. */
-export const BACKGROUND_SLICE_MS = 2;
+/** While requests write, background work runs in this share of the group's slice (2 ms of GROUP_SLICE_MS's 10): what a request's turn waits for it at most. */
+export const BACKGROUND_SHARE = 1 / 5;
 
-/** The slice of background work on `committer`'s connection now: BACKGROUND_SLICE_MS while requests write, else `normalMs`. */
+/** The slice of background work on `committer`'s connection now: a share of the group's slice while requests write, else `normalMs` (never more). */
 export function sliceWhileRequestsWrite(committer: Committer, normalMs: number, now = performance.now()): number {
-  return now - committer.lastForeground < REQUESTS_WITHIN_MS ? Math.min(normalMs, BACKGROUND_SLICE_MS) : normalMs;
+  return now - committer.lastForeground < REQUESTS_WITHIN_MS ? Math.min(normalMs, committer.sliceMs * BACKGROUND_SHARE) : normalMs;
 }
 
 /** How long a background unit gives way to the others before it takes its place in the order the units came. */

@@ -36,7 +36,7 @@
  * then the background ones, unless one has waited BACKGROUND_GIVES_WAY_MS — so a request's write
  * does not queue behind the many units a drain working through a backlog keeps queued, and the
  * drain still gets its turn under a steady load of requests. While requests write, background
- * units also run in shorter slices (BACKGROUND_SLICE_MS, `backgroundSliceMs`), as the drain does.
+ * units also run in shorter slices (a fifth of the group's: `backgroundSliceMs`), as the drain does.
  */
 import { afterWrite, beforeWrite, inSavepoint, writeEnded, type Db, type Sqlite } from './client.js';
 import { statement } from './fast.js';
@@ -96,9 +96,9 @@ export interface Committer {
 }
 
 /**
- * The slice background work on this connection runs in now: BACKGROUND_SLICE_MS while
- * requests write (a unit other than a background one queued within REQUESTS_WITHIN_MS), else
- * `normalMs` — a drain working through a backlog goes at full speed when nobody waits for it.
+ * The slice background work on this connection runs in now: a fifth of the group's slice (2 ms)
+ * while requests write (a unit other than a background one queued within REQUESTS_WITHIN_MS),
+ * else `normalMs` — a drain working through a backlog goes at full speed when nobody waits for it.
  */
 export function backgroundSliceMs(db: Db, normalMs: number, now = performance.now()): number {
   const committer = committers.get(db.$client);

@@ -90,13 +90,12 @@ export function laneTypes(handlers: ReadonlyMap<string, OutboxHandler>): string 
  */
 const backgroundOf = new WeakMap<Services, Services>();
 function inBackgroundServices(services: Services): Services {
+  const store = inBackground(services.store);
+  if (store === services.store) return services;
+  // Made again when the services' store was replaced since (a test moving them to PostgreSQL).
   let background = backgroundOf.get(services);
-  if (!background) {
-    const store = inBackground(services.store);
-    background = store === services.store ? services : (Object.create(services, { store: { value: store, enumerable: true } }) as Services);
-    backgroundOf.set(services, background);
-  }
-  return background;
+  if (background?.store !== store) backgroundOf.set(services, (background = Object.create(services, { store: { value: store, enumerable: true } }) as Services));
+  return background!;
 }
 
 export async function drainOutbox(
