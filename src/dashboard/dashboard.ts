@@ -5,7 +5,7 @@
  */
 import { inArray } from 'drizzle-orm';
 import { caseRef } from '../cases/case-ref.js';
-import { allowLongStatements, type Handle } from '../db/store/index.js';
+import { allowLongStatements, breathe, type Handle } from '../db/store/index.js';
 import { inChunks } from '../db/store/rows.js';
 import type { Services } from '../services.js';
 import { zoneAbbreviation } from '../text/time-zones.js';
@@ -111,6 +111,7 @@ async function caseRows(tx: Handle, ids: readonly number[], details: (id: number
       .where(inArray(cases.id, part))) {
       found.set(r.id, r);
     }
+    await breathe(tx);
   }
   const names = await customerNames(tx, [...found.values()].map((r) => r.customerId));
   return ids.flatMap((id, index) => {

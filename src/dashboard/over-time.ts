@@ -66,7 +66,8 @@ const CHANGES = (n: number) => `SELECT case_id, type, at, data FROM case_events
        AND type IN ('case.routed', 'case.transitioned', 'case.escalated', 'case.transferred')
      ORDER BY case_id, id`;
 // Parameters: from, to.
-const ESCALATIONS = `SELECT case_id, at, data FROM case_events WHERE type = 'case.escalated' AND at >= ? AND at < ? ORDER BY at, id`;
+// A page (LONG_READS) after the (at, id) last read. Parameters: from, to, at, id, page size.
+const ESCALATIONS = `SELECT id, case_id, at, data FROM case_events WHERE type = 'case.escalated' AND at >= ? AND at < ? AND (at, id) > (?, ?) ORDER BY at, id LIMIT ?`;
 
 /** Where each bucket's backlog is measured: just before its end, or now for the running bucket. */
 function measurePoints(buckets: readonly Bucket[], now: number): number[] {
@@ -200,12 +201,25 @@ export interface EscalationSeries extends Series {
 }
 
 /** Inside the caller's read (`tx`). */
+/** The `case.escalated` entries of the period in timeline order, read a page at a time. */
+async function* escalationsIn(tx: Handle, q: DashboardQuery): AsyncGenerator<{ id: number; case_id: number; at: number; data: unknown }> {
+  let after = [q.from - 1, 0];
+  for (;;) {
+    const size = LONG_READS.rowsPerPage;
+    const rows = await all<{ id: number; case_id: number; at: number; data: unknown }>(tx, ESCALATIONS, [q.from, q.to, ...after, size]);
+    yield* rows;
+    if (rows.length < size) return;
+    const last = rows[rows.length - 1]!;
+    after = [Number(last.at), Number(last.id)];
+    await breathe(tx);
+  }
+}
+
 export async function escalations(tx: Handle, q: DashboardQuery): Promise<EscalationSeries> {
   const { unit, buckets } = bucketsOf(q);
-  const rows = await all<{ case_id: number; at: number; data: unknown }>(tx, ESCALATIONS, [q.from, q.to]);
   const ids: number[][] = buckets.map(() => []);
   let index = 0;
-  for (const row of rows) {
+  for await (const row of escalationsIn(tx, q)) {
     if (q.queue !== null) {
       const data = json<Record<string, unknown>>(row.data);
       if (data.queue !== q.queue && data.fromQueue !== q.queue) continue;

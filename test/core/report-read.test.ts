@@ -14,6 +14,7 @@ import * as schema from '../../src/db/schema/index.js';
 import { breathe, LONG_READS, type Handle } from '../../src/db/store/index.js';
 import { sqliteStore } from '../../src/db/store/sqlite.js';
 import { firstResponseTime } from '../../src/dashboard/durations.js';
+import { escalations } from '../../src/dashboard/over-time.js';
 import { readSlaOutcomes } from '../../src/reports/sla-outcomes.js';
 import { ADMIN, createHarness, standardQueues, type Harness } from '../support/harness.js';
 
@@ -41,12 +42,13 @@ async function letEventLoopRun(fn: () => Promise<void>): Promise<boolean> {
 }
 
 describe('a long read page by page (LONG_READS)', () => {
-  it('reads every row when many share an instant: SLA outcomes and first responses, pages of one', async () => {
+  it('reads every row when many share an instant: SLA outcomes, first responses and escalations, pages of one', async () => {
     const cases = [await intake('One'), await intake('Two'), await intake('Three')];
     const at = Date.parse('2026-03-02T12:00:00Z');
     for (const c of cases) {
       await h.run("INSERT INTO case_events (case_id, type, at, actor_type, data) VALUES (?, 'sla.breached', ?, 'system', ?)", c.id, at, JSON.stringify({ metric: 'resolution', policy: 'standard', queue: 'general' }));
       await h.run('UPDATE cases SET first_response_at = ? WHERE id = ?', at, c.id);
+      await h.run("INSERT INTO case_events (case_id, type, at, actor_type, data) VALUES (?, 'case.escalated', ?, 'system', ?)", c.id, at, JSON.stringify({ queue: 'advanced', fromQueue: 'general' }));
     }
     Object.assign(LONG_READS, { rowsPerPage: 1, idsPerPage: 1 });
     const outcomes = await h.services.store.report((q) => readSlaOutcomes(q, at, at + 1));
@@ -54,6 +56,8 @@ describe('a long read page by page (LONG_READS)', () => {
     const period = { from: at, to: at + 1, queue: null, zone: 'UTC' };
     const responses = await h.services.store.report((q) => firstResponseTime(q, h.services, period));
     expect(responses.rows.map((r) => r.caseId)).toEqual(cases.map((c) => c.id));
+    const escalated = await h.services.store.report((q) => escalations(q, { ...period, to: at + 60_000 }));
+    expect(escalated.caseIds.flat()).toEqual(cases.map((c) => c.id));
   });
 });
 
