@@ -11,8 +11,8 @@
  * Each gives the count, the total, the average (total / count), the median and the p90
  * (nearest rank, see stats.ts). With a queue: cases now in that queue.
  */
-import { breathe, LONG_READS, type Handle } from '../db/store/index.js';
-import { all } from '../db/store/rows.js';
+import { breathe, type Handle } from '../db/store/index.js';
+import { keysetPages } from '../db/store/rows.js';
 import type { Services } from '../services.js';
 import { businessMinutesBetween, MINUTE_MS, type BusinessCalendar } from '../sla/calendar.js';
 import type { DashboardQuery } from './period.js';
@@ -144,16 +144,9 @@ const FIRST_RESPONSES_IN_QUEUE = PAGE('first_response_at', ' AND queue_id = ?');
 /** Every case of one of the queries above, in (end, id) order. */
 async function casesEndingIn(tx: Handle, text: string, q: DashboardQuery): Promise<CaseTimes[]> {
   const out: CaseTimes[] = [];
-  let after: [number, number] = [q.from - 1, 0];
-  for (;;) {
-    const size = LONG_READS.rowsPerPage;
-    const page = await all<CaseTimes>(tx, text, q.queue === null ? [q.from, q.to, ...after, size] : [q.from, q.to, ...after, q.queue, size]);
-    for (const row of page) out.push(row);
-    if (page.length < size) return out;
-    const last = page[page.length - 1]!;
-    after = [last.end_at, last.id];
-    await breathe(tx);
-  }
+  const params = (after: readonly [number, number], size: number) => (q.queue === null ? [q.from, q.to, ...after, size] : [q.from, q.to, ...after, q.queue, size]);
+  for await (const page of keysetPages<CaseTimes>(tx, text, q.from, params, (r) => [r.end_at, r.id])) for (const row of page) out.push(row);
+  return out;
 }
 
 /** Inside the caller's read (`tx`). */

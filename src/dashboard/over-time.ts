@@ -13,7 +13,7 @@
  * into that queue.
  */
 import { breathe, LONG_READS, type Handle } from '../db/store/index.js';
-import { all, get, json } from '../db/store/rows.js';
+import { all, get, json, keysetPages } from '../db/store/rows.js';
 import type { Services } from '../services.js';
 import { isOpenCategory } from '../workflow/transition.js';
 import { bucketsOf, type Bucket, type DashboardQuery } from './period.js';
@@ -201,25 +201,12 @@ export interface EscalationSeries extends Series {
 }
 
 /** Inside the caller's read (`tx`). */
-/** The `case.escalated` entries of the period in timeline order, read a page at a time. */
-async function* escalationsIn(tx: Handle, q: DashboardQuery): AsyncGenerator<{ id: number; case_id: number; at: number; data: unknown }> {
-  let after = [q.from - 1, 0];
-  for (;;) {
-    const size = LONG_READS.rowsPerPage;
-    const rows = await all<{ id: number; case_id: number; at: number; data: unknown }>(tx, ESCALATIONS, [q.from, q.to, ...after, size]);
-    yield* rows;
-    if (rows.length < size) return;
-    const last = rows[rows.length - 1]!;
-    after = [Number(last.at), Number(last.id)];
-    await breathe(tx);
-  }
-}
-
 export async function escalations(tx: Handle, q: DashboardQuery): Promise<EscalationSeries> {
   const { unit, buckets } = bucketsOf(q);
   const ids: number[][] = buckets.map(() => []);
   let index = 0;
-  for await (const row of escalationsIn(tx, q)) {
+  const pages = keysetPages<{ id: number; case_id: number; at: number; data: unknown }>(tx, ESCALATIONS, q.from, (after, size) => [q.from, q.to, ...after, size], (r) => [r.at, r.id]);
+  for await (const page of pages) for (const row of page) {
     if (q.queue !== null) {
       const data = json<Record<string, unknown>>(row.data);
       if (data.queue !== q.queue && data.fromQueue !== q.queue) continue;

@@ -8,9 +8,9 @@
  * Metric, policy and queue are the ones recorded with the outcome (the queue responsible at
  * that moment, before any escalation a breach causes).
  */
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
-import { breathe, LONG_READS, type Handle } from '../db/store/index.js';
-import { inChunks, json } from '../db/store/rows.js';
+import { and, eq, inArray, or } from 'drizzle-orm';
+import { breathe, type Handle } from '../db/store/index.js';
+import { inChunks, json, keysetPages } from '../db/store/rows.js';
 
 export type SlaOutcomeKind = 'met' | 'missed';
 
@@ -37,25 +37,19 @@ interface Row {
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : UNKNOWN);
 
+// Both timers' outcomes of [from, to) in timeline order, a page after (at, id). Parameters:
+// from, to, at, id (twice), page size.
+const OUTCOMES = `SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.breached' AND at >= ? AND at < ? AND (at, id) > (?, ?)
+    UNION ALL
+    SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.fulfilled' AND at >= ? AND at < ? AND (at, id) > (?, ?)
+    ORDER BY at, id LIMIT ?`;
+
 /** Every met and missed outcome recorded in [from, to), in timeline order: the same SQL on both dialects, a page (LONG_READS) at a time. */
 export async function readSlaOutcomes(q: Handle, from: number, to: number): Promise<SlaOutcome[]> {
   const out: SlaOutcome[] = [];
-  let after = [from - 1, 0];
-  for (;;) {
-    const [at, id] = after;
-    const size = LONG_READS.rowsPerPage;
-    const rows = await q.all<Row>(
-      sql`SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.breached' AND at >= ${from} AND at < ${to} AND (at, id) > (${at}, ${id})
-          UNION ALL
-          SELECT id, case_id, type, at, data FROM case_events WHERE type = 'sla.fulfilled' AND at >= ${from} AND at < ${to} AND (at, id) > (${at}, ${id})
-          ORDER BY at, id LIMIT ${size}`,
-    );
-    for (const outcome of outcomesOf(rows)) out.push(outcome);
-    if (rows.length < size) return out;
-    const last = rows[rows.length - 1]!;
-    after = [Number(last.at), Number(last.id)];
-    await breathe(q);
-  }
+  const params = (after: readonly [number, number], size: number) => [from, to, ...after, from, to, ...after, size];
+  for await (const page of keysetPages<Row>(q, OUTCOMES, from, params, (r) => [r.at, r.id])) for (const outcome of outcomesOf(page)) out.push(outcome);
+  return out;
 }
 
 function outcomesOf(rows: readonly Row[]): SlaOutcome[] {

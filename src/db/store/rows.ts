@@ -13,7 +13,8 @@
  */
 import { sql, type SQL, type Table } from 'drizzle-orm';
 import { flatten, insertMany, insertRow, insertWhole, rowById, rowMapper, objectRows, rowUpdate, statement, tableRows, type RowUpdate, type RowUpdateOptions } from '../fast.js';
-import { sqliteOf } from './sqlite.js';
+import { LONG_READS } from './long-reads.js';
+import { breathe, sqliteOf } from './sqlite.js';
 import type { Handle } from './store.js';
 
 /** `text` split at its `?` parameter markers, kept per text. */
@@ -42,6 +43,31 @@ export async function run(q: Handle, text: string, params: readonly unknown[] = 
 export async function all<R>(q: Handle, text: string, params: readonly unknown[] = []): Promise<R[]> {
   if (q.dialect === 'sqlite') return objectRows<R>(sqliteOf(q), text).all(...params);
   return q.all<R>(bound(text, params));
+}
+
+/**
+ * A long read's rows in (time, id) order, a page of LONG_READS.rowsPerPage at a time by keyset,
+ * with a `breathe` between pages (`store.report`): `params(after, size)` are the statement's
+ * parameters for the page after `after` (the last row's time and id; before the first, `[start
+ * − 1, 0]`), `key` a row's time and id.
+ */
+export async function* keysetPages<R>(
+  q: Handle,
+  text: string,
+  start: number,
+  params: (after: readonly [number, number], size: number) => unknown[],
+  key: (row: R) => readonly [number | string, number | string],
+): AsyncGenerator<R[]> {
+  let after: readonly [number, number] = [start - 1, 0];
+  for (;;) {
+    const size = LONG_READS.rowsPerPage;
+    const page = await all<R>(q, text, params(after, size));
+    yield page;
+    if (page.length < size) return;
+    const [at, id] = key(page[page.length - 1]!);
+    after = [Number(at), Number(id)];
+    await breathe(q);
+  }
 }
 
 /** The first row of a query, or undefined. */
