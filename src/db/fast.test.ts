@@ -3,7 +3,10 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { Db } from './client.js';
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { flatten, insertMany, objectRows, ROWS_PER_INSERT, rowById, rowMapper, statement, tableRows, withLimit } from './fast.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { flatten, insertMany, objectRows, oneSnapshot, ROWS_PER_INSERT, rowById, rowMapper, statement, tableRows, withLimit } from './fast.js';
 
 let db: Db;
 beforeEach(() => {
@@ -96,5 +99,57 @@ describe('insertMany', () => {
     expect(db.$client.prepare('SELECT a, b, c FROM m ORDER BY id').raw().all()).toEqual(rows);
     expect(flatten([])).toEqual([]);
     expect(flatten([[1, null], [], [undefined, 'x']])).toEqual([1, null, undefined, 'x']);
+  });
+});
+
+describe('oneSnapshot', () => {
+  it('runs the reads in one read transaction, ended when they return or throw', () => {
+    const sqlite = db.$client;
+    const count = statement<[], { n: number }>(db, 'SELECT count(*) AS n FROM t');
+    expect(oneSnapshot(db, () => [sqlite.inTransaction, count.get()!.n])).toEqual([true, 4]);
+    expect(sqlite.inTransaction).toBe(false);
+    expect(() =>
+      oneSnapshot(db, () => {
+        count.get();
+        throw new Error('a read failed');
+      }),
+    ).toThrow('a read failed');
+    expect(sqlite.inTransaction).toBe(false);
+  });
+
+  it('inside a transaction already open, runs there and leaves it open', () => {
+    const sqlite = db.$client;
+    sqlite.exec('BEGIN IMMEDIATE');
+    sqlite.exec("INSERT INTO t (v) VALUES ('e')");
+    expect(oneSnapshot(db, () => statement<[], { n: number }>(db, 'SELECT count(*) AS n FROM t').get()!.n)).toBe(5);
+    expect(sqlite.inTransaction).toBe(true);
+    sqlite.exec('ROLLBACK');
+    expect(statement<[], { n: number }>(db, 'SELECT count(*) AS n FROM t').get()!.n).toBe(4);
+  });
+
+  it('its statements see one snapshot: a commit by another connection between them is not seen (each alone would see it)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-snapshot-'));
+    const file = path.join(dir, 'db.sqlite');
+    const main = new Database(file);
+    const other = new Database(file);
+    try {
+      main.pragma('journal_mode = WAL');
+      main.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (v) VALUES ('a')");
+      const fileDb = drizzle(main) as unknown as Db;
+      const count = () => statement<[], { n: number }>(fileDb, 'SELECT count(*) AS n FROM t').get()!.n;
+      const seen = oneSnapshot(fileDb, () => {
+        const before = count();
+        other.exec("INSERT INTO t (v) VALUES ('b')");
+        return [before, count()];
+      });
+      expect(seen).toEqual([1, 1]);
+      expect(count()).toBe(2);
+      const alone = [count(), (other.exec("INSERT INTO t (v) VALUES ('c')"), count())];
+      expect(alone).toEqual([2, 3]);
+    } finally {
+      main.close();
+      other.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
