@@ -6,7 +6,7 @@
  * and prepares its SQL on every call (~40 µs a query; docs/performance.md, sixth round).
  */
 import type { Db } from '../db/client.js';
-import { statement } from '../db/fast.js';
+import { oneSnapshot, statement } from '../db/fast.js';
 import type { PrincipalType, StaffRole } from '../db/schema/index.js';
 import { sqliteOf, type Handle } from '../db/store/index.js';
 import type { Principal } from '../http/types.js';
@@ -52,9 +52,14 @@ export async function principalOf(q: Handle, ref: PrincipalRef): Promise<Princip
 /** The live session with this id hash, or null; an expired one, or one whose account is gone, is deleted. */
 export async function findSession(q: Handle, idHash: string, now: number, touch: boolean): Promise<ActiveSession | null> {
   const db = sqliteOf(q);
-  const row = statement<[string], StoredSession>(db, 'SELECT principal_type AS principalType, principal_id AS principalId, csrf_token AS csrfToken, last_seen_at AS lastSeenAt, expires_at AS expiresAt FROM sessions WHERE id_hash = ?').get(idHash);
-  if (!row) return null;
-  const principal = sessionIsOver(row, now) ? null : principalIn(db, { type: row.principalType, id: row.principalId });
+  // The session's row and its account's (two or three statements) in one read transaction
+  // (fast.ts `oneSnapshot`): this runs on every signed-in request. Writes come after it.
+  const found = oneSnapshot(db, () => {
+    const stored = statement<[string], StoredSession>(db, 'SELECT principal_type AS principalType, principal_id AS principalId, csrf_token AS csrfToken, last_seen_at AS lastSeenAt, expires_at AS expiresAt FROM sessions WHERE id_hash = ?').get(idHash);
+    return stored ? { row: stored, principal: sessionIsOver(stored, now) ? null : principalIn(db, { type: stored.principalType, id: stored.principalId }) } : null;
+  });
+  if (!found) return null;
+  const { row, principal } = found;
   if (!principal) {
     statement<[string]>(db, 'DELETE FROM sessions WHERE id_hash = ?').run(idHash);
     return null;
@@ -75,9 +80,13 @@ interface TokenRow {
 /** The principal an unrevoked, unexpired token (by its SHA-256) stands for, or null; notes its use at most once a minute. */
 export async function principalForTokenHash(q: Handle, tokenHash: string, now: number): Promise<Principal | null> {
   const db = sqliteOf(q);
-  const row = statement<[string], TokenRow>(db, 'SELECT id, principal_type, principal_id, scopes, expires_at, last_used_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL').get(tokenHash);
-  if (!row || tokenIsExpired({ expiresAt: row.expires_at }, now)) return null;
+  // The token's row and its account's in one read transaction (as findSession); the touch after it.
+  const found = oneSnapshot(db, () => {
+    const stored = statement<[string], TokenRow>(db, 'SELECT id, principal_type, principal_id, scopes, expires_at, last_used_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL').get(tokenHash);
+    return !stored || tokenIsExpired({ expiresAt: stored.expires_at }, now) ? null : { row: stored, principal: principalIn(db, { type: stored.principal_type, id: stored.principal_id }) };
+  });
+  if (!found) return null;
+  const { row, principal } = found;
   if (tokenNeedsTouch({ lastUsedAt: row.last_used_at }, now)) statement<[number, number]>(db, 'UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(now, row.id);
-  const principal = principalIn(db, { type: row.principal_type, id: row.principal_id });
   return principal && tokenPrincipal(principal, { id: row.id, scopes: JSON.parse(row.scopes) as string[] });
 }
