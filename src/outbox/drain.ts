@@ -228,7 +228,7 @@ export async function drainOutbox(
   let skippedUntil: number | undefined;
   const waves = async (): Promise<void> => {
     while (performed < limit * ROUNDS) {
-      if (performance.now() - sliceStart >= (options.caseId === undefined ? backgroundSlice(store, SLICE_MS) : SLICE_MS)) {
+      if (performance.now() - sliceStart >= backgroundSlice(store, SLICE_MS)) {
         await yieldToLoop();
         sliceStart = performance.now();
       }

@@ -216,8 +216,11 @@ export function inBackground(store: Store): Store {
   return backgrounds.get(store) ?? store;
 }
 
-/** The slice background work on `store` runs in now (SQLite: shorter while requests write, group-commit.ts `backgroundSliceMs`); `normalMs` elsewhere. */
+/**
+ * The slice the work on `store` runs in now: for `inBackground`'s SQLite store shorter while
+ * requests write (group-commit.ts `backgroundSliceMs`); `normalMs` for any other store.
+ */
 export function backgroundSlice(store: Store, normalMs: number): number {
-  const db = stores.get(store);
+  const db = backgrounds.get(store) === store ? stores.get(store) : undefined;
   return db ? backgroundSliceMs(db, normalMs) : normalMs;
 }
