@@ -88,7 +88,9 @@ describe('scripts/pretest.sh (npm test runs it first)', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts.pretest).toBe('bash scripts/pretest.sh');
     const script = fs.readFileSync(SCRIPT, 'utf8');
-    expect(script).toMatch(/\/usr\/bin\/chromium\}?\s+chromium\s/);
+    // Debian's headless build of Chromium by default (test/browser/support.ts launches the same path)
+    expect(script).toContain('CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium-headless-shell}"');
+    expect(script).toMatch(/^\$CHROMIUM\s+\$CHROMIUM_PACKAGE\s/m);
     expect(script).toMatch(/\/usr\/sbin\/dovecot\s+dovecot-imapd\s/);
     // any version: test/support/postgres.ts takes the newest /usr/lib/postgresql/<version>/bin
     expect(script).toMatch(/\/usr\/lib\/postgresql\/\*\/bin\/postgres\s+postgresql\s/);
@@ -163,6 +165,10 @@ describe('scripts/pretest.sh (npm test runs it first)', () => {
     const r = run({ uid: 1000, env: { CHROMIUM_PATH: '/nonexistent/chromium' } });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('chromium  (provides /nonexistent/chromium: browser tests');
+    // the headless build asks for its own package
+    const shell = run({ uid: 1000, env: { CHROMIUM_PATH: '/nonexistent/chromium-headless-shell' } });
+    expect(shell.status).toBe(1);
+    expect(shell.stderr).toContain('chromium-headless-shell  (provides /nonexistent/chromium-headless-shell: browser tests');
   });
 });
 
