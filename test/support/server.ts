@@ -3,8 +3,8 @@
  * real process to kill, or a browser: exactly as `npm start` runs it (the build in `dist/`,
  * scripts/build.mjs, made once per run by the `processes` project's global setup:
  * ./build-global.ts), or a TypeScript file of its own (`script`: a test's variant, run with
- * `npm start`'s node flags and tsx). The build starts in ~1.3 s of CPU where the sources
- * through tsx took ~3.3 s, and the suite starts a server a few hundred times.
+ * `npm start`'s node flags and tsx). The build (one bundle) starts in ~1.2–1.5 s of CPU where
+ * the sources through tsx took ~3.3 s, and the suite starts a server a few hundred times.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';

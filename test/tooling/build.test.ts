@@ -1,7 +1,8 @@
 /**
- * `npm start`'s build (scripts/build.mjs, run by `prestart`): plain JavaScript in `dist/` with
- * the sources' layout, rebuilt only when a source changed. Built here into a temp folder (the
- * start-stop tests run the real `npm start`).
+ * `npm start`'s build (scripts/build.mjs, run by `prestart`): the server bundled into plain
+ * JavaScript in `dist/src/` (the PostgreSQL-only modules as files of their own, the worker
+ * threads' files beside the code that starts them), rebuilt only when a source changed. Built
+ * here into a temp folder (the start-stop tests run the real `npm start`).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,17 +14,30 @@ import { ROOT, tempDir } from '../support/harness.js';
 type Build = (options: { out: string; quiet: boolean; force?: boolean }) => Promise<{ built: boolean; files: number; ms?: number }>;
 
 describe('scripts/build.mjs', () => {
-  it('transpiles the server to dist/ once, and again only when the sources change', async () => {
+  it('bundles the server into dist/ once, and again only when the sources change', async () => {
     const { build } = (await import(pathToFileURL(path.join(ROOT, 'scripts/build.mjs')).href)) as { build: Build };
     const out = path.join(tempDir(), 'dist');
     const first = await build({ out, quiet: true });
     expect(first.built).toBe(true);
     expect(first.ms).toBeLessThan(30_000);
-    for (const file of ['src/main.js', 'src/db/checkpoint-worker.js', 'src/http/app.js', 'views/layout.js']) {
-      expect(fs.existsSync(path.join(out, file)), file).toBe(true);
+    const built = (fs.readdirSync(out, { recursive: true }) as string[]).filter((f) => f.endsWith('.js')).map((f) => f.split(path.sep).join('/'));
+    // the server and the modules only PostgreSQL loads (behind an import()), at their own paths
+    for (const file of ['src/main.js', 'src/db/pg/startup.js', 'src/db/pg/migrations-status.js']) expect(built, file).toContain(file);
+    // a bundle, not a file per source: views and the server's modules are inside it
+    expect(built.length).toBeLessThan(20);
+    expect(built.some((f) => f.startsWith('views/') || f === 'src/http/app.js')).toBe(false);
+    const main = fs.readFileSync(path.join(out, 'src/main.js'), 'utf8');
+    expect(main).not.toMatch(/^import .* from ["']\.\.?\/.*\.tsx?["']/m); // nothing left for a TypeScript loader
+    expect(main).not.toMatch(/from ["']pg["']/); // node-postgres only behind PostgreSQL's entry
+    expect(fs.readFileSync(path.join(out, 'src/db/pg/startup.js'), 'utf8')).toMatch(/from ["']pg["']/);
+    // each worker thread's file is where the code that starts it looks for it
+    for (const file of built) {
+      for (const [, name = ""] of fs.readFileSync(path.join(out, file), 'utf8').matchAll(/new URL\(\s*["'`]\.\/([\w.-]+\.js)["'`]\s*,\s*import\.meta\.url/g)) {
+        expect(fs.existsSync(path.join(out, path.dirname(file), name)), `${file} → ./${name}`).toBe(true);
+      }
     }
-    expect(fs.readFileSync(path.join(out, 'src/db/client.js'), 'utf8')).not.toMatch(/: Db\b|interface /); // types are gone
-    expect(fs.existsSync(path.join(out, 'src/db/group-commit.test.js'))).toBe(false);
+    expect(built.filter((f) => /worker\.js$/.test(f)).sort()).toEqual(['src/checkpoint-worker.js', 'src/file-writer-worker.js', 'src/integrity-worker.js']);
+    expect(built.some((f) => f.endsWith('.test.js'))).toBe(false);
 
     expect((await build({ out, quiet: true })).built).toBe(false);
     // A source newer than the build (the stamp records the newest source time) builds again.
