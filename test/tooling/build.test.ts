@@ -30,9 +30,13 @@ describe('scripts/build.mjs', () => {
     expect(main).not.toMatch(/^import .* from ["']\.\.?\/.*\.tsx?["']/m); // nothing left for a TypeScript loader
     expect(main).not.toMatch(/from ["']pg["']/); // node-postgres only behind PostgreSQL's entry
     expect(fs.readFileSync(path.join(out, 'src/db/pg/startup.js'), 'utf8')).toMatch(/from ["']pg["']/);
+    // every import() of our own code reaches an entry of scripts/build.mjs's list, at its source's
+    // path, not a chunk esbuild named: a new one must join the list (sqlite-modules.test.ts reads the paths)
+    const dynamic = [...main.matchAll(/import\(\s*["'](\.[^"']+)["']\s*\)/g)].map(([, target = '']) => path.posix.join('src', target));
+    expect(dynamic.sort()).toEqual(['src/db/pg/migrations-status.js', 'src/db/pg/startup.js']);
     // each worker thread's file is where the code that starts it looks for it
     for (const file of built) {
-      for (const [, name = ""] of fs.readFileSync(path.join(out, file), 'utf8').matchAll(/new URL\(\s*["'`]\.\/([\w.-]+\.js)["'`]\s*,\s*import\.meta\.url/g)) {
+      for (const [, name = ''] of fs.readFileSync(path.join(out, file), 'utf8').matchAll(/new URL\(\s*["'`]\.\/([\w.-]+\.js)["'`]\s*,\s*import\.meta\.url/g)) {
         expect(fs.existsSync(path.join(out, path.dirname(file), name)), `${file} → ./${name}`).toBe(true);
       }
     }
