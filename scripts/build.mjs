@@ -1,7 +1,8 @@
 /**
- * `npm run build` (and `npm start`, through `prestart`): bundles the server's TypeScript (`src/`,
- * `views/`; tests left out) with esbuild (tsx's own) into a few plain JavaScript files in
- * `dist/src/` (packages stay in node_modules), so `npm start` runs `node dist/src/main.js`
+ * `npm run build` (and `npm start`, through `prestart`, and the operational scripts, through
+ * scripts/run.mjs): bundles the server's TypeScript (`src/`, `views/`; tests left out) and the
+ * operational scripts' (`SCRIPTS` below) with esbuild (tsx's own) into plain JavaScript in
+ * `dist/src/` and `dist/scripts/` (packages stay in node_modules), so `npm start` runs `node dist/src/main.js`
  * without a TypeScript loader and without resolving and compiling ~670 modules of its own: a
  * server started in 1.2–1.5 s to its first answer with 1.45–1.66 s of CPU, against 1.74–2.04 s
  * and 2.04–2.40 s from a build of one file per source (docs/performance.md). The modules loaded
@@ -21,15 +22,23 @@ import { buildNative } from './build-native.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
-const SOURCE_DIRS = ['src', 'views'];
+const SOURCE_DIRS = ['src', 'views', 'scripts'];
 /** Files besides the sources whose change calls for a new build. */
 const INPUTS = ['package.json', 'tsconfig.json', 'scripts/build.mjs'];
 
 /**
- * The bundle's entry points: the server, and each module it loads with `import()` (only on
- * PostgreSQL: src/db/server-database.ts, src/http/ops.ts), kept at its own path.
+ * The operational command-line scripts (`npm run backup`, …): entry points of the bundle at
+ * `dist/scripts/<name>.js`, run by scripts/run.mjs. The developer's tools (lint, db:pg-schema,
+ * the benchmarks) stay TypeScript run through tsx.
  */
-const ENTRIES = ['src/main.ts', 'src/db/pg/startup.ts', 'src/db/pg/migrations-status.ts'];
+export const SCRIPTS = ['backup', 'restore', 'vacuum', 'sla-sweep', 'report', 'import', 'rules-export', 'rules-import', 'migrate-to-postgres'];
+
+/**
+ * The bundle's entry points: the server, each module it loads with `import()` (only on
+ * PostgreSQL: src/db/server-database.ts, src/http/ops.ts), kept at its own path, and the
+ * command-line scripts. What two of them share is in chunks beside main.js.
+ */
+const ENTRIES = ['src/main.ts', 'src/db/pg/startup.ts', 'src/db/pg/migrations-status.ts', ...SCRIPTS.map((name) => `scripts/${name}.ts`)];
 
 /** `new Worker(new URL('./x.js', import.meta.url))` in the built code: the worker files it names. */
 const WORKER_URL = /new URL\(\s*["'`]\.\/([\w.-]+\.js)["'`]\s*,\s*import\.meta\.url\s*\)/g;
@@ -123,13 +132,14 @@ export async function build({ force = false, quiet = false, out = DIST } = {}) {
   return { built: true, files: files.length, ms };
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const at = process.argv.indexOf('--out');
-  const out = at > 0 && process.argv[at + 1] ? path.resolve(process.argv[at + 1]) : DIST;
+/**
+ * `build()` for a command (`npm start`'s prestart, scripts/run.mjs): a checkout this user may not
+ * write (owned by the deploying user) is one line on stderr and exit 1, not a stack.
+ */
+export async function buildOrExplain({ force = false, quiet = false, out = DIST } = {}) {
   try {
-    await build({ force: process.argv.includes('--force'), out });
+    return await build({ force, quiet, out });
   } catch (error) {
-    // A checkout this user may not write (owned by the deploying user): one line, not a stack.
     if (!['EACCES', 'EPERM', 'EROFS'].includes(error?.code)) throw error;
     process.stderr.write(
       `Casebook cannot build ${path.relative(ROOT, out) || out}/: ${error.path ?? out} cannot be written (${error.code}). ` +
@@ -137,4 +147,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     );
     process.exit(1);
   }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const at = process.argv.indexOf('--out');
+  const out = at > 0 && process.argv[at + 1] ? path.resolve(process.argv[at + 1]) : DIST;
+  await buildOrExplain({ force: process.argv.includes('--force'), quiet: process.argv.includes('--quiet'), out });
 }

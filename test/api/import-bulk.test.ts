@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { ADMIN_TOKEN, createHarness, ROOT, standardQueues, tempDir, type Harness } from '../support/harness.js';
 import { ON_POSTGRES } from '../support/harness-postgres.js';
+import { scriptNodeArgs } from '../support/server.js';
 
 type Json = Record<string, any>;
 
@@ -167,7 +168,7 @@ describe.skipIf(ON_POSTGRES)('npm run import', () => {
     const dbPath = h.dbPath;
     h.close();
     const run = () =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/import.ts', file, '--json'], { cwd: ROOT, env: { ...process.env, DATABASE_PATH: dbPath, LOG_LEVEL: 'error' }, encoding: 'utf8' });
+      spawnSync(process.execPath, scriptNodeArgs('scripts/import.ts', file, '--json'), { cwd: ROOT, env: { ...process.env, DATABASE_PATH: dbPath, LOG_LEVEL: 'error' }, encoding: 'utf8' });
     const first = run();
     expect(first.status, first.stderr).toBe(2);
     expect(JSON.parse(first.stdout)).toMatchObject({ lines: 7, imported: 2, skipped: 0, failed: 4 });

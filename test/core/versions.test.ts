@@ -13,6 +13,7 @@ import { DefinitionError } from '../../src/errors.js';
 import type { RulesetDefinition } from '../../src/rules/definition.js';
 import { ADMIN, ROOT, createHarness, standardQueues, tempDir, type Harness, type TestActor } from '../support/harness.js';
 import { ON_POSTGRES } from '../support/harness-postgres.js';
+import { scriptNodeArgs } from '../support/server.js';
 
 let h: Harness;
 let maria: TestActor;
@@ -301,7 +302,7 @@ describe('rules as code: export and import', () => {
     h.close();
     const env = { ...process.env, DATABASE_PATH: dbPath };
     const run = (script: string) =>
-      spawnSync(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, '--rules-dir', out.rulesDir, '--workflows-dir', out.workflowsDir], { cwd: ROOT, env, encoding: 'utf8' });
+      spawnSync(process.execPath, scriptNodeArgs(`scripts/${script}.ts`, '--rules-dir', out.rulesDir, '--workflows-dir', out.workflowsDir), { cwd: ROOT, env, encoding: 'utf8' });
     const exported = run('rules-export');
     expect(exported.status).toBe(0);
     expect(exported.stdout).toMatch(/wrote\s+.*routing\.json \(ruleset routing v1\)/);

@@ -12,12 +12,12 @@ import { backupDatabase } from '../../src/backup/backup.js';
 import { openDatabase } from '../../src/db/client.js';
 import { eraseExpiredCases } from '../../src/privacy/retention.js';
 import { ADMIN_TOKEN, createHarness, ROOT, standardQueues, tempDir } from '../support/harness.js';
-import { startServer } from '../support/server.js';
+import { scriptNodeArgs, startServer } from '../support/server.js';
 import { mountSmallDisk } from '../support/small-disk.js';
 
 function run(script: 'backup' | 'restore', args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, scriptNodeArgs(`scripts/${script}.ts`, ...args), { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));

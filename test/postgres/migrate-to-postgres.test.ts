@@ -27,7 +27,7 @@ import { ROOT, tempDir } from '../support/harness.js';
 import { freePort } from '../support/free-port.js';
 import { createMigratedDatabase } from '../support/postgres-store.js';
 import { startPostgres, type PostgresCluster } from '../support/postgres.js';
-import { tsNodeArgs } from '../support/server.js';
+import { scriptNodeArgs } from '../support/server.js';
 import { buildCopyWorld } from './copy-world.js';
 
 let cluster: PostgresCluster;
@@ -222,7 +222,7 @@ describe('what the copy refuses, leaving the target as it was', () => {
 describe('npm run db:migrate-to-postgres', () => {
   const run = (args: string[]) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, tsNodeArgs('scripts/migrate-to-postgres.ts', ...args), { cwd: ROOT, env: { ...process.env, DATABASE_PATH: source }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, scriptNodeArgs('scripts/migrate-to-postgres.ts', ...args), { cwd: ROOT, env: { ...process.env, DATABASE_PATH: source }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

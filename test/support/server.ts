@@ -46,17 +46,34 @@ export function tsNodeArgs(script: string, ...args: string[]): string[] {
   return [...startFlags(), '--import', 'tsx', script, ...args];
 }
 
+/**
+ * Node's arguments for a command-line script (`scripts/x.ts`) as `npm run` runs it, from the
+ * package.json command that names it: an operational script from the build through
+ * scripts/run.mjs (`node scripts/run.mjs x`), a developer's tool through tsx.
+ */
+export function scriptNodeArgs(script: string, ...args: string[]): string[] {
+  const name = /^scripts\/([\w-]+)\.ts$/.exec(script)?.[1];
+  const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  for (const command of Object.values(scripts)) {
+    const words = command.trim().split(/\s+/);
+    if (words[0] !== 'node') continue;
+    if (words.length === 3 && words[1] === 'scripts/run.mjs' && words[2] === name) return [...words.slice(1), ...args];
+    if (words.at(-1) === script) return [...words.slice(1), ...args];
+  }
+  throw new Error(`no npm script in package.json runs ${script}`);
+}
+
 export interface ScriptResult {
   code: number | null;
   stdout: string;
   stderr: string;
 }
 
-/** A command-line script (`scripts/x.ts`) as `npm run` runs it, from the repository; killed after 30 s. */
+/** A command-line script (`scripts/x.ts`) as `npm run` runs it, from the repository; killed after 100 s. */
 const SCRIPT_HANG_MS = 100_000;
 
 export function runScript(script: string, args: string[], env: Record<string, string>, stdin?: string): Promise<ScriptResult> {
-  const child = spawn(process.execPath, tsNodeArgs(script, ...args), { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, scriptNodeArgs(script, ...args), { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   if (stdin !== undefined) child.stdin!.end(stdin);
   let stdout = '';
   let stderr = '';

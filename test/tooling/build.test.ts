@@ -1,8 +1,10 @@
 /**
- * `npm start`'s build (scripts/build.mjs, run by `prestart`): the server bundled into plain
- * JavaScript in `dist/src/` (the PostgreSQL-only modules as files of their own, the worker
- * threads' files beside the code that starts them), rebuilt only when a source changed. Built
- * here into a temp folder (the start-stop tests run the real `npm start`).
+ * `npm start`'s build (scripts/build.mjs, run by `prestart`, and by scripts/run.mjs for the
+ * operational scripts): the server bundled into plain JavaScript in `dist/src/` (the
+ * PostgreSQL-only modules as files of their own, the worker threads' files beside the code that
+ * starts them), the operational scripts in `dist/scripts/`, rebuilt only when a source changed.
+ * Built here into a temp folder (the start-stop tests run the real `npm start`, the cli tests
+ * the real scripts).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,10 +14,22 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../support/harness.js';
 
 type Build = (options: { out: string; quiet: boolean; force?: boolean }) => Promise<{ built: boolean; files: number; ms?: number }>;
+type BuildModule = { build: Build; SCRIPTS: string[] };
+
+/** A built file and every file of ours it loads with static imports, followed through the chunks. */
+function loadedWith(out: string, file: string, seen = new Set<string>()): string[] {
+  if (seen.has(file)) return [];
+  seen.add(file);
+  const code = fs.readFileSync(path.join(out, file), 'utf8');
+  for (const [, from, bare] of code.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*["'](\.[^"']+)["']|^import\s*["'](\.[^"']+)["']/gm)) {
+    loadedWith(out, path.posix.join(path.posix.dirname(file), (from ?? bare)!), seen);
+  }
+  return [...seen];
+}
 
 describe('scripts/build.mjs', () => {
   it('bundles the server into dist/ once, and again only when the sources change', async () => {
-    const { build } = (await import(pathToFileURL(path.join(ROOT, 'scripts/build.mjs')).href)) as { build: Build };
+    const { build, SCRIPTS } = (await import(pathToFileURL(path.join(ROOT, 'scripts/build.mjs')).href)) as BuildModule;
     const out = path.join(tempDir(), 'dist');
     const first = await build({ out, quiet: true });
     expect(first.built).toBe(true);
@@ -23,13 +37,20 @@ describe('scripts/build.mjs', () => {
     const built = (fs.readdirSync(out, { recursive: true }) as string[]).filter((f) => f.endsWith('.js')).map((f) => f.split(path.sep).join('/'));
     // the server and the modules only PostgreSQL loads (behind an import()), at their own paths
     for (const file of ['src/main.js', 'src/db/pg/startup.js', 'src/db/pg/migrations-status.js']) expect(built, file).toContain(file);
-    // a bundle, not a file per source: views and the server's modules are inside it
-    expect(built.length).toBeLessThan(20);
-    expect(built.some((f) => f.startsWith('views/') || f === 'src/http/app.js')).toBe(false);
+    // the operational scripts, each at dist/scripts/<name>.js
+    for (const name of SCRIPTS) expect(built, name).toContain(`scripts/${name}.js`);
+    // a bundle, not a file per source: views and the server's modules are inside it; besides the
+    // entries and the workers, only the chunks two entries share
+    const entries = new Set(['src/main.js', 'src/db/pg/startup.js', 'src/db/pg/migrations-status.js', ...SCRIPTS.map((name) => `scripts/${name}.js`)]);
+    expect(built.filter((f) => !entries.has(f) && !/^src\/chunk-\w+\.js$/.test(f) && !/worker\.js$/.test(f))).toEqual([]);
+    expect(built.filter((f) => f.startsWith('src/chunk-')).length).toBeLessThan(30);
     const main = fs.readFileSync(path.join(out, 'src/main.js'), 'utf8');
     expect(main).not.toMatch(/^import .* from ["']\.\.?\/.*\.tsx?["']/m); // nothing left for a TypeScript loader
-    expect(main).not.toMatch(/from ["']pg["']/); // node-postgres only behind PostgreSQL's entry
-    expect(fs.readFileSync(path.join(out, 'src/db/pg/startup.js'), 'utf8')).toMatch(/from ["']pg["']/);
+    // node-postgres only behind PostgreSQL's entry, in what main.js loads with it as in main.js
+    const loads = (file: string) => loadedWith(out, file).map((f) => fs.readFileSync(path.join(out, f), 'utf8'));
+    expect(loadedWith(out, 'src/main.js').length).toBeGreaterThan(1);
+    expect(loads('src/main.js').filter((code) => /from ["']pg["']/.test(code))).toEqual([]);
+    expect(loads('src/db/pg/startup.js').some((code) => /from ["']pg["']/.test(code))).toBe(true);
     // every import() of our own code reaches an entry of scripts/build.mjs's list, at its source's
     // path, not a chunk esbuild named: a new one must join the list (sqlite-modules.test.ts reads the paths)
     const dynamic = [...main.matchAll(/import\(\s*["'](\.[^"']+)["']\s*\)/g)].map(([, target = '']) => path.posix.join('src', target));
@@ -49,6 +70,15 @@ describe('scripts/build.mjs', () => {
     fs.writeFileSync(stamp, JSON.stringify({ ...JSON.parse(fs.readFileSync(stamp, 'utf8')), newest: 0 }));
     expect((await build({ out, quiet: true })).built).toBe(true);
   }, 60_000);
+
+  it('builds every operational script npm runs through scripts/run.mjs, and no other', async () => {
+    const { SCRIPTS } = (await import(pathToFileURL(path.join(ROOT, 'scripts/build.mjs')).href)) as BuildModule;
+    const commands = Object.values((JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+    const launched = commands.flatMap((command) => /^node scripts\/run\.mjs ([\w-]+)$/.exec(command)?.[1] ?? []);
+    expect(launched.sort()).toEqual([...SCRIPTS].sort());
+    // none of them is still run from its TypeScript source
+    expect(commands.filter((command) => SCRIPTS.some((name) => command.includes(`scripts/${name}.ts`)))).toEqual([]);
+  });
 
   it('run by a user who may not write the build folder, stops with one line saying who should build', () => {
     const parent = tempDir();

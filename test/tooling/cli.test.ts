@@ -6,6 +6,7 @@
  * mailed the last day's report); and a database that is not there is not created by a script
  * run from the wrong folder. The real scripts, as `npm run` runs them.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +19,9 @@ const SCRIPTS = (() => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   const out = new Map<string, string>();
   for (const [name, command] of Object.entries(pkg.scripts)) {
-    const file = /^node --import tsx ((?:scripts|bench)\/[\w-]+\.ts)$/.exec(command)?.[1];
+    // An operational script from the build (scripts/run.mjs), a developer's tool through tsx.
+    const built = /^node scripts\/run\.mjs ([\w-]+)$/.exec(command)?.[1];
+    const file = built ? `scripts/${built}.ts` : /^node --import tsx ((?:scripts|bench)\/[\w-]+\.ts)$/.exec(command)?.[1];
     if (file && file !== 'bench/index.ts') out.set(name, file);
   }
   return out;
@@ -42,6 +45,17 @@ describe('the command-line scripts', () => {
 
   it('are all covered here', () => {
     expect([...SCRIPTS.keys()].sort()).toEqual(['backup', 'bench:seed', 'db:migrate-to-postgres', 'db:pg-schema', 'import', 'lint', 'report', 'restore', 'rules:export', 'rules:import', 'sla:sweep', 'vacuum']);
+  });
+
+  it('scripts/run.mjs names the scripts it runs when given another', async () => {
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['scripts/run.mjs', 'lint'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.once('close', (code) => resolve({ code, stderr }));
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^scripts\/run\.mjs runs one of backup, .*; not "lint"\n$/);
   });
 
   it('--help prints the usage and does nothing else', async () => {
