@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DefinitionFileError, loadDefinitionFiles } from '../../src/definitions/files.js';
 import { builtinActions } from '../../src/compose.js';
 import { ROOT, loadRepoDefinitions, tempDir } from '../support/harness.js';
+import { builtServerArgs } from '../support/server.js';
 
 /** A copy of the shipped definitions in a temp folder, to break on purpose. */
 function copyDefinitions(): { workflowsDir: string; rulesDir: string } {
@@ -106,12 +107,13 @@ describe('loadDefinitionFiles', () => {
   });
 });
 
+// The server as `npm start` runs it (the build in dist/, test/support/server.ts).
 describe('start-up with a broken definition', () => {
-  it('exits non-zero with the file and JSON path, before creating the database', () => {
+  it('exits non-zero with the file and JSON path, before creating the database', async () => {
     const dirs = copyDefinitions();
     edit(path.join(dirs.rulesDir, 'routing.json'), (j) => (j.rules[0].event.type = 'teleport'));
     const dbPath = path.join(tempDir(), 'data', 'casebook.db');
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const result = spawnSync(process.execPath, await builtServerArgs(), {
       cwd: ROOT,
       env: { ...process.env, DATABASE_PATH: dbPath, WORKFLOWS_DIR: dirs.workflowsDir, RULES_DIR: dirs.rulesDir, PORT: '0', SEED_DEMO: 'false' },
       encoding: 'utf8',
@@ -123,7 +125,7 @@ describe('start-up with a broken definition', () => {
     expect(fs.existsSync(dbPath)).toBe(false);
     expect(fs.existsSync(path.dirname(dbPath))).toBe(false);
   });
-  it('exits non-zero when a file escalates where no queue can take it, with the message saving it gives', () => {
+  it('exits non-zero when a file escalates where no queue can take it, with the message saving it gives', async () => {
     const dirs = copyDefinitions();
     let index = -1;
     edit(path.join(dirs.rulesDir, 'escalation.json'), (j) => {
@@ -131,7 +133,7 @@ describe('start-up with a broken definition', () => {
       j.rules[index].event.params = { tier: 3, reason: 'Needs engineering' };
     });
     const dbPath = path.join(tempDir(), 'casebook.db');
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const result = spawnSync(process.execPath, await builtServerArgs(), {
       cwd: ROOT,
       env: { ...process.env, DATABASE_PATH: dbPath, WORKFLOWS_DIR: dirs.workflowsDir, RULES_DIR: dirs.rulesDir, PORT: '0', SEED_DEMO: 'false' },
       encoding: 'utf8',
