@@ -11,6 +11,14 @@
  * (`h.agent()`, `h.customer()`) are synchronous, so on PostgreSQL they hand out their own ids
  * (1, 2, … as SQLite's would be) and write the rows before the next statement; what the
  * application creates takes the sequence's ids, which never meet them.
+ *
+ * The harnesses connect through the cluster's Unix socket: on these machines a statement's round
+ * trip over loopback TCP cost the test process ~10 µs more CPU and the backend ~5 µs more
+ * (`writev` was 14 % of the authorization matrix's worker in a profile): the project's
+ * PostgreSQL-heavy files ran in 12–14 % less CPU over the socket, the whole project in ~2 % less
+ * (docs/performance.md, "twenty-fourth session"). The servers the `processes` project starts on PostgreSQL (test/postgres/) still
+ * connect over TCP, as a deployment usually does. `CASEBOOK_TEST_PG_TCP=1` puts the harnesses on
+ * TCP too.
  */
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
@@ -49,7 +57,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } finally {
     await store.close();
   }
-  const provided: PostgresTemplate = { url: cluster.url, template, seeded };
+  const provided: PostgresTemplate = { url: process.env.CASEBOOK_TEST_PG_TCP === '1' ? cluster.url : overSocket(cluster.url, cluster.dir), template, seeded };
   project.provide('postgresTemplate', provided);
   return () => cluster.stop();
+}
+
+/**
+ * The same cluster through its Unix socket (in `dir`): `?host=<dir>` is node-postgres's (and
+ * libpq's) way to name a socket folder, and leaves the URL's shape as it was for the harness's
+ * database names.
+ */
+function overSocket(url: string, dir: string): string {
+  const socket = new URL(url);
+  socket.searchParams.set('host', dir);
+  return socket.toString();
 }
