@@ -2,10 +2,11 @@
  * `npm run build` (and `npm start`, through `prestart`, and the operational scripts, through
  * scripts/run.mjs): bundles the server's TypeScript (`src/`, `views/`; tests left out) and the
  * operational scripts' (`SCRIPTS` below) with esbuild (tsx's own) into plain JavaScript in
- * `dist/src/` and `dist/scripts/` (packages stay in node_modules), so `npm start` runs `node dist/src/main.js`
- * without a TypeScript loader and without resolving and compiling ~670 modules of its own: a
- * server started in 1.2–1.5 s to its first answer with 1.45–1.66 s of CPU, against 1.74–2.04 s
- * and 2.04–2.40 s from a build of one file per source (docs/performance.md). The modules loaded
+ * `dist/src/` and `dist/scripts/` (packages stay in node_modules), so `npm start` runs
+ * `node dist/src/main.js` without a TypeScript loader and without resolving and compiling ~670
+ * modules of its own: a server started in 1.2–1.5 s to its first answer with 1.45–1.66 s of
+ * CPU, against 1.74–2.04 s and 2.04–2.40 s from a build of one file per source, and a script in
+ * ~0.8 s of CPU against ~3.3 s through tsx (docs/performance.md). The modules loaded
  * only on PostgreSQL (`src/db/pg/`, behind an `import()`) are entry points of their own, at
  * their sources' paths, so a server on SQLite never reads them. Worker threads' files (plain
  * JavaScript, `new Worker(new URL('./x.js', import.meta.url))`) are copied next to each output

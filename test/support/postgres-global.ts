@@ -16,9 +16,9 @@
  * trip over loopback TCP cost the test process ~10 µs more CPU and the backend ~5 µs more
  * (`writev` was 14 % of the authorization matrix's worker in a profile): the project's
  * PostgreSQL-heavy files ran in 12–14 % less CPU over the socket, the whole project in ~2 % less
- * (docs/performance.md, "twenty-fourth session"). The servers the `processes` project starts on PostgreSQL (test/postgres/) still
- * connect over TCP, as a deployment usually does. `CASEBOOK_TEST_PG_TCP=1` puts the harnesses on
- * TCP too.
+ * (docs/performance.md, "twenty-fourth session"). The servers the `processes` project starts on
+ * PostgreSQL (test/postgres/) still connect over TCP, as a deployment usually does.
+ * `CASEBOOK_TEST_PG_TCP=1` puts the harnesses on TCP too.
  */
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
