@@ -25,12 +25,27 @@ export interface RunningServer {
   stop(): Promise<number | null>;
 }
 
+let scriptsRead: Record<string, string> | null = null;
+/** package.json's `scripts` (npm run's commands), read once. */
+export function npmScripts(): Record<string, string> {
+  scriptsRead ??= (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  return scriptsRead;
+}
+
+/**
+ * Node's arguments in an npm command, or null when it does not run node. `exec node …`: the
+ * shell npm runs the script in becomes node, so npm's signals reach it.
+ */
+function nodeArgsOf(command: string): string[] | null {
+  const words = command.trim().split(/\s+/).filter((word, i) => !(i === 0 && word === 'exec'));
+  return words[0] === 'node' ? words.slice(1) : null;
+}
+
 function startCommand(): string[] {
-  const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  // `exec node …`: the shell npm runs the script in becomes node, so npm's signals reach it.
-  const words = start.trim().split(/\s+/).filter((word, i) => !(i === 0 && word === 'exec'));
-  if (words[0] !== 'node') throw new Error(`npm start does not run node: ${start}`);
-  return words.slice(1);
+  const start = npmScripts().start ?? '';
+  const args = nodeArgsOf(start);
+  if (!args) throw new Error(`npm start does not run node: ${start}`);
+  return args;
 }
 
 /**
@@ -53,12 +68,11 @@ export function tsNodeArgs(script: string, ...args: string[]): string[] {
  */
 export function scriptNodeArgs(script: string, ...args: string[]): string[] {
   const name = /^scripts\/([\w-]+)\.ts$/.exec(script)?.[1];
-  const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-  for (const command of Object.values(scripts)) {
-    const words = command.trim().split(/\s+/);
-    if (words[0] !== 'node') continue;
-    if (words.length === 3 && words[1] === 'scripts/run.mjs' && words[2] === name) return [...words.slice(1), ...args];
-    if (words.at(-1) === script) return [...words.slice(1), ...args];
+  for (const command of Object.values(npmScripts())) {
+    const node = nodeArgsOf(command);
+    if (!node) continue;
+    const launched = node.length === 2 && node[0] === 'scripts/run.mjs' && node[1] === name;
+    if (launched || node.at(-1) === script) return [...node, ...args];
   }
   throw new Error(`no npm script in package.json runs ${script}`);
 }

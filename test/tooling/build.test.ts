@@ -12,6 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../support/harness.js';
+import { npmScripts } from '../support/server.js';
 
 type Build = (options: { out: string; quiet: boolean; force?: boolean }) => Promise<{ built: boolean; files: number; ms?: number }>;
 type BuildModule = { build: Build; SCRIPTS: string[] };
@@ -73,7 +74,7 @@ describe('scripts/build.mjs', () => {
 
   it('builds every operational script npm runs through scripts/run.mjs, and no other', async () => {
     const { SCRIPTS } = (await import(pathToFileURL(path.join(ROOT, 'scripts/build.mjs')).href)) as BuildModule;
-    const commands = Object.values((JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+    const commands = Object.values(npmScripts());
     const launched = commands.flatMap((command) => /^node scripts\/run\.mjs ([\w-]+)$/.exec(command)?.[1] ?? []);
     expect(launched.sort()).toEqual([...SCRIPTS].sort());
     // none of them is still run from its TypeScript source

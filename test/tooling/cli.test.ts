@@ -11,14 +11,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../support/harness.js';
-import { runScript } from '../support/server.js';
+import { npmScripts, runScript } from '../support/server.js';
 import { openDatabase } from '../../src/db/client.js';
 
 /** `npm run <name>` → its script file, from package.json. */
 const SCRIPTS = (() => {
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   const out = new Map<string, string>();
-  for (const [name, command] of Object.entries(pkg.scripts)) {
+  for (const [name, command] of Object.entries(npmScripts())) {
     // An operational script from the build (scripts/run.mjs), a developer's tool through tsx.
     const built = /^node scripts\/run\.mjs ([\w-]+)$/.exec(command)?.[1];
     const file = built ? `scripts/${built}.ts` : /^node --import tsx ((?:scripts|bench)\/[\w-]+\.ts)$/.exec(command)?.[1];
@@ -36,11 +35,11 @@ beforeAll(() => {
 
 describe('the command-line scripts', () => {
   it('named in the README and docs/ (`npm run x`) all exist', () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const scripts = npmScripts();
     const docs = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).map((f) => path.join('docs', f))];
     const named = new Set(docs.flatMap((file) => [...fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/npm run ([a-z][\w:-]*)/g)].map((m) => m[1]!)));
     expect(named.size).toBeGreaterThan(10);
-    expect([...named].filter((name) => !(name in pkg.scripts))).toEqual([]);
+    expect([...named].filter((name) => !(name in scripts))).toEqual([]);
   });
 
   it('are all covered here', () => {
