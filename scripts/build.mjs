@@ -23,7 +23,7 @@ import { buildNative } from './build-native.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
-const SOURCE_DIRS = ['src', 'views', 'scripts'];
+const SOURCE_DIRS = ['src', 'views'];
 /** Files besides the sources whose change calls for a new build. */
 const INPUTS = ['package.json', 'tsconfig.json', 'scripts/build.mjs'];
 
@@ -101,12 +101,13 @@ export async function build({ force = false, quiet = false, out = DIST } = {}) {
   buildNative({ quiet });
   const OUT = out;
   const STAMP = path.join(OUT, '.build-stamp.json');
-  const files = SOURCE_DIRS.flatMap((dir) => sources(path.join(ROOT, dir)));
+  // The server's sources and the operational scripts' files (not the developer's tools beside them).
+  const files = [...SOURCE_DIRS.flatMap((dir) => sources(path.join(ROOT, dir))), ...SCRIPTS.map((name) => path.join(ROOT, 'scripts', `${name}.ts`))];
   const print = fingerprint(files);
   if (!force && current(print, STAMP)) return { built: false, files: files.length };
   const started = performance.now();
   const esbuild = await loadEsbuild();
-  for (const dir of SOURCE_DIRS) fs.rmSync(path.join(OUT, dir), { recursive: true, force: true });
+  for (const dir of [...SOURCE_DIRS, 'scripts']) fs.rmSync(path.join(OUT, dir), { recursive: true, force: true });
   await esbuild.build({
     entryPoints: ENTRIES.map((entry) => path.join(ROOT, entry)),
     outdir: OUT,

@@ -68,6 +68,9 @@ describe('scripts/build.mjs', () => {
     expect((await build({ out, quiet: true })).built).toBe(false);
     // A source newer than the build (the stamp records the newest source time) builds again.
     const stamp = path.join(out, '.build-stamp.json');
+    // What the bundle is built from: the operational scripts, not the developer's tools beside them
+    const from = (JSON.parse(fs.readFileSync(stamp, 'utf8')) as { files: string[] }).files;
+    expect(from.filter((f) => f.startsWith('scripts/')).sort()).toEqual(SCRIPTS.map((name) => `scripts/${name}.ts`).sort());
     fs.writeFileSync(stamp, JSON.stringify({ ...JSON.parse(fs.readFileSync(stamp, 'utf8')), newest: 0 }));
     expect((await build({ out, quiet: true })).built).toBe(true);
   }, 60_000);
