@@ -10,7 +10,7 @@ import { diagnoseOn, type Diagnosis } from '../diagnosis/search-problems.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { calendarZone, localTimeFact, withinBusinessHours, type CaseLike, type FactInputs } from '../rules/build-facts.js';
 import { mergeDecisions, type Decisions, type Evaluation } from '../rules/evaluate.js';
-import { runTriggers, runTriggersNow, tiersMissing, withTiers } from '../rules/run-triggers.js';
+import { routeQueuesOf, runTriggers, runTriggersNow, tiersMissing, withTiers } from '../rules/run-triggers.js';
 import { activeQueueTiersIn } from '../definitions/version-rows.js';
 import type { Services } from '../services.js';
 import { sqliteOf, type Handle } from '../db/store/index.js';
@@ -64,11 +64,31 @@ type Facts = Omit<Intake, 'evaluations' | 'decisions'> & { rulesets: string[]; i
 /**
  * The tier rules see a new case at before any routes it: its queue's, the intake path's default
  * queue (a mailbox's, a chat site's) when it is active, else the fallback queue's, as storeCase
- * files it (1 without either). On SQLite a cached statement (`queueTierNow`).
+ * files it (1 without either).
  */
-async function unroutedTier(q: Handle, defaultQueue: string | null, queueTierNow: ((id: string) => number | null) | undefined): Promise<number> {
-  const tierOf = async (id: string) => (queueTierNow ? queueTierNow(id) : ((await activeQueueTiersIn(q, [id])).get(id) ?? null));
-  return (defaultQueue !== null ? await tierOf(defaultQueue) : null) ?? (await tierOf(FALLBACK_QUEUE)) ?? 1;
+function unroutedTier(defaultQueue: string | null, tierOf: (id: string) => number | null | undefined): number {
+  return (defaultQueue !== null ? tierOf(defaultQueue) : null) ?? tierOf(FALLBACK_QUEUE) ?? 1;
+}
+
+/**
+ * Where reads are awaited (PostgreSQL): the tiers of every queue the intake may need one of, in
+ * one read — the default and fallback queues, and those the `route` events of every ruleset
+ * but the last name (a later ruleset sees the routed queue's tier: run-triggers.ts). null: not
+ * an active queue. A ruleset that does not load adds none; its evaluation reports it.
+ */
+async function intakeQueueTiers(q: Handle, services: Services, defaultQueue: string | null, rulesets: readonly string[]): Promise<Map<string, number | null>> {
+  const wanted = new Set([FALLBACK_QUEUE, ...(defaultQueue !== null ? [defaultQueue] : [])]);
+  for (const name of rulesets.slice(0, -1)) {
+    let routed: readonly string[] = [];
+    try {
+      routed = routeQueuesOf(services.definitions.ruleset(name).definition);
+    } catch {
+      // evaluated (and reported) with the others
+    }
+    for (const id of routed) wanted.add(id);
+  }
+  const active = await activeQueueTiersIn(q, [...wanted]);
+  return new Map([...wanted].map((id) => [id, active.get(id) ?? null]));
 }
 
 /**
@@ -93,7 +113,11 @@ async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput
   const defaultQueue = options.defaultQueue ?? null;
   const event = { ...(options.eventData ?? {}), type: 'case.created' as const };
 
+  const triggers = workflow.definition.triggers?.['case.created'] ?? [];
+  const rulesets = options.routingOnly ? triggers.slice(0, 1) : triggers;
+  // SQLite reads a tier at once on the intake's connection; elsewhere they are read up front.
   const queueTierNow = intakeQueries(q).queueTierNow(q);
+  const queueTiers = queueTierNow ? undefined : await intakeQueueTiers(q, services, defaultQueue, rulesets);
   const draft: CaseLike = {
     id: 0,
     subject: input.subject,
@@ -103,7 +127,7 @@ async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput
     tags: [],
     skills: [],
     status: workflow.definition.initial,
-    tier: await unroutedTier(q, defaultQueue, queueTierNow),
+    tier: unroutedTier(defaultQueue, queueTierNow ?? ((id) => queueTiers!.get(id))),
     queueId: defaultQueue ?? FALLBACK_QUEUE,
     assigneeId: null,
     reopenCount: 0,
@@ -118,8 +142,6 @@ async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput
   const diagnosisFact = { matched: diagnosis.matched, problemId: diagnosis.problemId };
   const inBusinessHours = withinBusinessHours(services, null, sla.version, at);
   const localTimeZone = calendarZone(services, null, sla.version);
-  const triggers = workflow.definition.triggers?.['case.created'] ?? [];
-  const rulesets = options.routingOnly ? triggers.slice(0, 1) : triggers;
   return {
     at,
     input,
@@ -146,8 +168,9 @@ async function intakeFacts(q: Handle, services: Services, input: CreateCaseInput
       now: at,
       withinBusinessHours: inBusinessHours,
       localTime: localTimeFact(at, localTimeZone),
-      // SQLite: a routed queue's tier is read as the rulesets run, with no second evaluation (tiersMissing).
-      ...(rulesets.length > 1 && queueTierNow ? { queueTierNow } : {}),
+      // A routed queue's tier, for the rulesets after it: read as they run on SQLite, known up
+      // front elsewhere; either way with no second evaluation (tiersMissing).
+      ...(rulesets.length > 1 ? (queueTierNow ? { queueTierNow } : { queueTiers: queueTiers! }) : {}),
     },
   };
 }

@@ -12,6 +12,7 @@ import type { Services } from '../services.js';
 import type { CaseLike } from './build-facts.js';
 import { buildFacts, type FactInputs } from './build-facts.js';
 import { evaluateFast } from './compile.js';
+import type { RulesetDefinition } from './definition.js';
 import type { CompiledRuleset } from './engine.js';
 import { emptyDecisions, type Evaluation } from './evaluate.js';
 import { runRuleset } from './run-ruleset.js';
@@ -53,6 +54,18 @@ export function tiersMissing(evaluations: readonly Evaluation[], inputs: FactInp
   const missing = new Set<string>();
   for (const e of evaluations.slice(0, -1)) if (e.decisions.queue && !inputs.queueTiers?.has(e.decisions.queue)) missing.add(e.decisions.queue);
   return [...missing];
+}
+
+const routeQueues = new WeakMap<RulesetDefinition, readonly string[]>();
+
+/** The queues a ruleset's `route` events name (their params are fixed: src/rules/evaluate.ts `decide`). */
+export function routeQueuesOf(definition: RulesetDefinition): readonly string[] {
+  let queues = routeQueues.get(definition);
+  if (!queues) {
+    queues = [...new Set(definition.rules.flatMap((r) => (r.event.type === 'route' && typeof r.event.params?.queue === 'string' ? [r.event.params.queue] : [])))];
+    routeQueues.set(definition, queues);
+  }
+  return queues;
 }
 
 /** `inputs` with the tiers of `queues` (those that are active) added. */

@@ -30,6 +30,16 @@ beforeAll(async () => {
     await q.db.insert(q.tables.problems).values({ title: 'Paper jam in the printer', symptoms: 'paper stuck in the printer tray', solution: 'Open the tray.', synonyms: '', createdAt: at, updatedAt: at });
     await q.db.insert(q.tables.crmRecords).values({ email: 'paula@example.com', data: { plan: 'enterprise', mrr: 900, accountOwner: 'Ada', churned: false }, fetchedAt: at });
     await q.db.insert(q.tables.customers).values({ email: 'only-pg@example.com', name: 'Only PG', tier: 'standard', createdAt: at, updatedAt: at });
+    // Customers who file from the portal (by id), with CRM records: one stored canonical, one
+    // stored as typed before addresses were canonical (its record is under the canonical form).
+    await q.db.insert(q.tables.customers).values([
+      { email: 'portal@example.com', name: 'Portal', tier: 'standard', createdAt: at, updatedAt: at },
+      { email: 'Old.Style@Example.COM', name: 'Old Style', tier: 'standard', createdAt: at, updatedAt: at },
+    ]);
+    await q.db.insert(q.tables.crmRecords).values([
+      { email: 'portal@example.com', data: { plan: 'team', mrr: 90, accountOwner: 'Ben', churned: false }, fetchedAt: at },
+      { email: 'old.style@example.com', data: { plan: 'legacy', mrr: 10, accountOwner: 'Cy', churned: true }, fetchedAt: at },
+    ]);
   });
 }, 60_000);
 
@@ -86,5 +96,18 @@ describe('the intake reads PostgreSQL', () => {
     const refused = await createCase(h.services, { subject: 'Login fails', description: 'I cannot sign in.' }, unknown, { customerId: unknown.id, channel: 'web' }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(DomainError);
     expect((refused as DomainError).code).toBe('FORBIDDEN');
+  });
+
+  it("reads the CRM record of a customer filing by id, also where their row keeps the address as typed", async () => {
+    for (const [email, crm] of [
+      ['portal@example.com', { plan: 'team', accountOwner: 'Ben' }],
+      ['Old.Style@Example.COM', { plan: 'legacy', accountOwner: 'Cy', churned: true }],
+    ] as const) {
+      const [customer] = await h.services.store.query((q) => q.db.select().from(q.tables.customers).where(eq(q.tables.customers.email, email)));
+      const actor = { type: 'customer' as const, id: customer!.id, role: 'customer' as const, name: customer!.name };
+      const row = await createCase(h.services, { subject: 'Invoice question', description: 'Which plan am I on?' }, actor, { customerId: customer!.id, channel: 'web' });
+      const input = ((await caseRow(row.id)).routing as RoutingRecord).input as { customer: Json };
+      expect(input.customer, email).toMatchObject({ email, openCases: 0, crm });
+    }
   });
 });
