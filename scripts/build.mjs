@@ -11,14 +11,19 @@
  * their sources' paths, so a server on SQLite never reads them. Worker threads' files (plain
  * JavaScript, `new Worker(new URL('./x.js', import.meta.url))`) are copied next to each output
  * that names them. When nothing changed since the last build it does nothing (a stamp file
- * records the newest source time and the file list).
+ * records the newest source time and the file list). Every run also brings `dist/assets/` up to
+ * date: the text assets the server serves, compressed (brotli 11, gzip 9) under the SHA-256 of
+ * their plain bytes (src/http/pages/assets.ts reads them; it compressed them itself on its first
+ * page, ~250 ms of CPU a server), written only for a file whose bytes changed.
  *
  * Plain JavaScript on purpose: it must run on a fresh clone before anything is built.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import { buildNative } from './build-native.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -85,6 +90,44 @@ function current(print, stampFile) {
   }
 }
 
+/**
+ * The text assets src/http/pages/assets.ts serves compressed: htmx, and public/'s scripts,
+ * styles and SVG (test/tooling/build.test.ts checks this covers its list).
+ */
+function assetFiles() {
+  const pub = path.join(ROOT, 'public');
+  const own = fs.readdirSync(pub).filter((name) => /\.(js|css|svg)$/.test(name)).map((name) => path.join(pub, name));
+  return [createRequire(path.join(ROOT, 'package.json')).resolve('htmx.org/dist/htmx.min.js'), ...own];
+}
+
+/** `out`/assets/<sha256 of the plain bytes>.br and .gz for every asset; others removed. Returns how many were written. */
+export function precompressAssets(out = DIST) {
+  const dir = path.join(out, 'assets');
+  fs.mkdirSync(dir, { recursive: true });
+  const keep = new Set();
+  let written = 0;
+  for (const file of assetFiles()) {
+    const body = fs.readFileSync(file);
+    const digest = createHash('sha256').update(body).digest('hex');
+    for (const [ext, compress] of [
+      ['br', () => zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } })],
+      ['gz', () => zlib.gzipSync(body, { level: 9 })],
+    ]) {
+      const name = `${digest}.${ext}`;
+      keep.add(name);
+      if (fs.existsSync(path.join(dir, name))) continue;
+      // Whole or not at all: a server reading it meanwhile sees no file, not half of one.
+      const partial = path.join(dir, `.${name}.${process.pid}`);
+      fs.writeFileSync(partial, compress());
+      fs.renameSync(partial, path.join(dir, name));
+      written++;
+    }
+  }
+  // Not another build's file in the making (a dot name).
+  for (const name of fs.readdirSync(dir)) if (!keep.has(name) && !name.startsWith('.')) fs.rmSync(path.join(dir, name), { force: true });
+  return written;
+}
+
 /** esbuild comes with tsx (a dependency); resolved from tsx when it is not hoisted. */
 async function loadEsbuild() {
   try {
@@ -104,6 +147,7 @@ export async function build({ force = false, quiet = false, out = DIST } = {}) {
   // The server's sources and the operational scripts' files (not the developer's tools beside them).
   const files = [...SOURCE_DIRS.flatMap((dir) => sources(path.join(ROOT, dir))), ...SCRIPTS.map((name) => path.join(ROOT, 'scripts', `${name}.ts`))];
   const print = fingerprint(files);
+  precompressAssets(OUT);
   if (!force && current(print, STAMP)) return { built: false, files: files.length };
   const started = performance.now();
   const esbuild = await loadEsbuild();
