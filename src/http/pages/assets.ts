@@ -72,7 +72,7 @@ export function compressAsset(body: Buffer, encoding: 'br' | 'gzip'): Buffer {
   return encoding === 'br' ? zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }) : zlib.gzipSync(body, { level: 9 });
 }
 
-/** The asset files the server serves compressed, for the build (scripts/build.mjs) and its test. */
+/** The asset files the server serves compressed (scripts/build.mjs lists them itself; test/tooling/build.test.ts checks it covers these). */
 export function compressibleAssetFiles(): string[] {
   return Object.values(FILES)
     .filter((a) => COMPRESSIBLE.test(a.type))
