@@ -14,7 +14,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
-import { sha256 } from '../../auth/tokens.js';
 import type { AppEnv } from '../types.js';
 import { own } from '../../own.js';
 import { REPO_ROOT } from '../../repo-root.js';
@@ -49,11 +48,12 @@ const FAVICON_ICO = path.join(PUBLIC_DIR, 'favicon.ico');
 
 interface Loaded {
   body: Buffer;
+  /** SHA-256 of the bytes (hex): names the build's compressed copies; its first 12 digits are the URL's `?v=`. */
+  digest: string;
   /** Text types: sent compressed to a browser that accepts it. */
   compressible: boolean;
   /** The compressed bodies read or made so far. */
   encoded: { br?: Buffer; gzip?: Buffer };
-  hash: string;
   type: string;
 }
 
@@ -62,9 +62,14 @@ const COMPRESSIBLE = /^(text\/|image\/svg\+xml)/;
 /** Where the build writes the compressed copies (scripts/build.mjs `precompressAssets`). */
 export const PRECOMPRESSED_DIR = path.join(REPO_ROOT, 'dist', 'assets');
 
-/** The file of `body`'s compressed copy in `dir`: named by the SHA-256 of the plain bytes. */
-export function precompressedFile(dir: string, body: Buffer, encoding: 'br' | 'gzip'): string {
-  return path.join(dir, `${createHash('sha256').update(body).digest('hex')}.${encoding === 'br' ? 'br' : 'gz'}`);
+/** An asset's SHA-256 (hex), of its bytes. */
+export function assetDigest(body: Buffer): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
+/** The file of a compressed copy in `dir`: named by the plain bytes' SHA-256 (`assetDigest`). */
+export function precompressedFile(dir: string, digest: string, encoding: 'br' | 'gzip'): string {
+  return path.join(dir, `${digest}.${encoding === 'br' ? 'br' : 'gz'}`);
 }
 
 /** The compression the build applies too: brotli at its best, gzip at 9 (once per version, so the smallest). */
@@ -87,7 +92,8 @@ function load(name: string): Loaded | null {
   const asset = own(FILES, name);
   if (!asset) return null;
   const body = fs.readFileSync(asset.file);
-  const entry: Loaded = { body, compressible: COMPRESSIBLE.test(asset.type), encoded: {}, hash: sha256(body.toString('latin1')).slice(0, 12), type: asset.type };
+  const digest = assetDigest(body);
+  const entry: Loaded = { body, digest, compressible: COMPRESSIBLE.test(asset.type), encoded: {}, type: asset.type };
   loaded.set(name, entry);
   return entry;
 }
@@ -97,7 +103,7 @@ function encodedBody(asset: Loaded, encoding: 'br' | 'gzip'): Buffer {
   let body = asset.encoded[encoding];
   if (!body) {
     try {
-      body = fs.readFileSync(precompressedFile(PRECOMPRESSED_DIR, asset.body, encoding));
+      body = fs.readFileSync(precompressedFile(PRECOMPRESSED_DIR, asset.digest, encoding));
     } catch {
       body = compressAsset(asset.body, encoding);
     }
@@ -127,11 +133,16 @@ export function acceptedEncoding(header: string | undefined): 'br' | 'gzip' | nu
   return null;
 }
 
-/** `/assets/<name>?v=<hash>` for a known asset. */
+/** The asset's version in its URL (`?v=`) and entity tags: its digest's first 12 digits. */
+function versionOf(asset: Loaded): string {
+  return asset.digest.slice(0, 12);
+}
+
+/** `/assets/<name>?v=<version>` for a known asset. */
 export function assetUrl(name: keyof typeof FILES & string): string {
   const asset = load(name);
   if (!asset) throw new Error(`Unknown asset ${name}`);
-  return `/assets/${name}?v=${asset.hash}`;
+  return `/assets/${name}?v=${versionOf(asset)}`;
 }
 
 export function assetRoutes(): Hono<AppEnv> {
@@ -152,10 +163,11 @@ function serveAsset(c: Context<AppEnv>, name: string): Response {
   if (!asset) return c.notFound() as Response;
   const encoding = asset.compressible ? acceptedEncoding(c.req.header('Accept-Encoding')) : null;
   // one entity tag per representation: the compressed bytes differ from the plain ones
-  const etag = `"${asset.hash}${encoding ? `-${encoding}` : ''}"`;
+  const version = versionOf(asset);
+  const etag = `"${version}${encoding ? `-${encoding}` : ''}"`;
   const headers: Record<string, string> = {
     'Content-Type': asset.type,
-    'Cache-Control': c.req.query('v') === asset.hash ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
+    'Cache-Control': c.req.query('v') === version ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
     ETag: etag,
   };
   if (asset.compressible) headers.Vary = 'Accept-Encoding';
