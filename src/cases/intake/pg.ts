@@ -39,7 +39,6 @@ export async function intakeCustomer(q: Handle, key: IntakeCustomerKey, crm: Crm
     // A row from before addresses were stored canonical: its record is under the canonical form.
     return { existing, openCases, crm: await crmRecordOn(q, existing.email) };
   }
-  if ('id' in key && !existing) return { existing, openCases, crm: null };
   return { existing, openCases, crm: row?.crm_record ? json<CrmFact>(row.crm_record) : null };
 }
 
