@@ -2,7 +2,8 @@
  * The intake's main-thread CPU in process (no HTTP): `createCase` in groups of 20 started
  * together (one group commit each, as requests arriving in one turn), on a temp copy of the
  * benchmark's store (bench/intake.bench.ts `prepareStore`: default definitions, the demo desk
- * and 45 more agents), the outbox stopped so that only the intake runs. Rounds of 500 intakes;
+ * and 45 more agents), the outbox stopped so that only the intake runs, the WAL checkpointed
+ * from a worker thread as the server's is (src/db/checkpointer.ts). Rounds of 500 intakes;
  * per round the main thread's CPU time (Linux `/proc/self/task/<pid>/schedstat`, ns; GC helper
  * threads not counted) and the whole process's (`process.cpuUsage`). The best round is the
  * figure: on a shared machine the others' load only ever adds. Then, in passes of their own
@@ -22,6 +23,7 @@
  *   INTAKE_CPU_MAIL=8000 …                                             # descriptions that are ~8 KB support mails
  *   INTAKE_CPU_REPLIES=1 …                                             # staff replies to existing cases, not intakes
  *   INTAKE_CPU_SENDER=10000 …                                          # every intake from one sender with that many open cases
+ *   INTAKE_CPU_AUTOCHECKPOINT=1 …                                      # SQLite's own checkpoints inside the commits instead (as before 2026-12-08)
  *
  * The baseline is the same intakes' wall time: CPU close to wall means the main thread was
  * busy with the intake, not waiting for the machine.
@@ -33,6 +35,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { systemClock } from '../src/clock.js';
 import { openDatabase } from '../src/db/client.js';
+import { startCheckpointer } from '../src/db/checkpointer.js';
+import { createLogger } from '../src/logger.js';
 import { createServices } from '../src/compose.js';
 import { createCase } from '../src/cases/create-case.js';
 import { sendMessage } from '../src/cases/send-message.js';
@@ -94,6 +98,10 @@ export async function measureIntakeCpu(rounds = ROUNDS, group = GROUP, inputs = 
   const file = path.join(dir, 'intake.db');
   await prepareStore(file);
   const db = openDatabase(file);
+  // The server's checkpoints (src/db/checkpointer.ts): from a worker thread, SQLite's automatic
+  // one off. Without it every 1,000th WAL page's commit would copy the WAL into the database on
+  // this thread, as no server's commit does.
+  const checkpointer = process.env.INTAKE_CPU_AUTOCHECKPOINT === '1' ? null : startCheckpointer(db, file, createLogger('silent'));
   const services = createServices(db, systemClock);
   if (!OUTBOX) services.outbox.stop();
   const admin = db.$client.prepare("SELECT id, name FROM staff WHERE role = 'admin' ORDER BY id LIMIT 1").get() as { id: number; name: string };
@@ -162,6 +170,7 @@ export async function measureIntakeCpu(rounds = ROUNDS, group = GROUP, inputs = 
   } finally {
     services.outbox.stop();
     await services.outbox.idle();
+    await checkpointer?.stop();
     db.$client.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
