@@ -7,9 +7,8 @@
  * and compiling ~670 modules of its own and ~470 of node_modules: a server started in 1.2–1.5 s
  * to its first answer with 1.45–1.66 s of CPU, against 1.74–2.04 s and 2.04–2.40 s from a
  * build of one file per source, and a script in ~0.8 s of CPU against ~3.3 s through tsx
- * (docs/performance.md); with the packages in the bundle too, 0.88–0.97 s and 0.99–1.08 s of
- * CPU (against 1.09–1.10 s and 1.20–1.26 s in the same minutes). The modules loaded only on
- * PostgreSQL (`src/db/pg/`, behind an `import()`) are entry points of their own, at
+ * (docs/performance.md); with the packages in the bundle too, 0.88–0.97 s and 0.99–1.08 s. The modules loaded
+ * only on PostgreSQL (`src/db/pg/`, behind an `import()`) are entry points of their own, at
  * their sources' paths, so a server on SQLite never reads them. Worker threads' files (plain
  * JavaScript, `new Worker(new URL('./x.js', import.meta.url))`) are copied next to each output
  * that names them. When nothing changed since the last build it does nothing (a stamp file
