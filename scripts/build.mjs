@@ -2,12 +2,11 @@
  * `npm run build` (and `npm start`, through `prestart`, and the operational scripts, through
  * scripts/run.mjs): bundles the server's TypeScript (`src/`, `views/`; tests left out) and the
  * operational scripts' (`SCRIPTS` below) with esbuild (tsx's own) into plain JavaScript in
- * `dist/src/` and `dist/scripts/`, the packages they import included but for EXTERNAL_PACKAGES,
- * so `npm start` runs `node dist/src/main.js` without a TypeScript loader and without resolving
- * and compiling ~670 modules of its own and ~470 of node_modules: a server started in 1.2–1.5 s
- * to its first answer with 1.45–1.66 s of CPU, against 1.74–2.04 s and 2.04–2.40 s from a
- * build of one file per source, and a script in ~0.8 s of CPU against ~3.3 s through tsx
- * (docs/performance.md); with the packages in the bundle too, 0.88–0.97 s and 0.99–1.08 s. The modules loaded
+ * `dist/src/` and `dist/scripts/` (packages stay in node_modules), so `npm start` runs
+ * `node dist/src/main.js` without a TypeScript loader and without resolving and compiling ~670
+ * modules of its own: a server started in 1.2–1.5 s to its first answer with 1.45–1.66 s of
+ * CPU, against 1.74–2.04 s and 2.04–2.40 s from a build of one file per source, and a script in
+ * ~0.8 s of CPU against ~3.3 s through tsx (docs/performance.md). The modules loaded
  * only on PostgreSQL (`src/db/pg/`, behind an `import()`) are entry points of their own, at
  * their sources' paths, so a server on SQLite never reads them. Worker threads' files (plain
  * JavaScript, `new Worker(new URL('./x.js', import.meta.url))`) are copied next to each output
@@ -46,17 +45,6 @@ export const SCRIPTS = ['backup', 'restore', 'vacuum', 'sla-sweep', 'report', 'i
  * command-line scripts. What two of them share is in chunks beside main.js.
  */
 const ENTRIES = ['src/main.ts', 'src/db/pg/startup.ts', 'src/db/pg/migrations-status.ts', ...SCRIPTS.map((name) => `scripts/${name}.ts`)];
-
-/**
- * Packages left in node_modules, loaded from there at run time; every other one the server
- * imports is in the bundle, so a start no longer resolves, reads and links ~470 files of
- * node_modules (~0.2 s of a start's ~1.2 s of CPU, docs/performance.md "twenty-sixth session").
- * Left out: better-sqlite3 (a native addon), pg (its optional native half; loaded only on
- * PostgreSQL), pino (it starts its transports from its own files), and the mail stack, which
- * the server loads only when mail is configured (imapflow, mailparser, nodemailer, smtp-server).
- * A package named here covers its subpaths.
- */
-export const EXTERNAL_PACKAGES = ['better-sqlite3', 'pg', 'pino', 'imapflow', 'mailparser', 'nodemailer', 'smtp-server'];
 
 /** `new Worker(new URL('./x.js', import.meta.url))` in the built code: the worker files it names. */
 const WORKER_URL = /new URL\(\s*["'`]\.\/([\w.-]+\.js)["'`]\s*,\s*import\.meta\.url\s*\)/g;
@@ -173,10 +161,7 @@ export async function build({ force = false, quiet = false, out = DIST } = {}) {
     chunkNames: 'src/[name]-[hash]',
     bundle: true,
     splitting: true,
-    // The packages too, but for those that must stay files of their own (EXTERNAL_PACKAGES).
-    external: EXTERNAL_PACKAGES,
-    // Bundled CommonJS packages call require() for Node's own modules; an ES module has none.
-    banner: { js: "import { createRequire as __casebookCreateRequire } from 'node:module'; const require = __casebookCreateRequire(import.meta.url);" },
+    packages: 'external',
     format: 'esm',
     platform: 'node',
     target: 'node20',
